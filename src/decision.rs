@@ -1,0 +1,278 @@
+//! Decisions as values: allowed or denied, and the reason why.
+
+use core::fmt;
+
+use crate::{GroupId, PermissionKind, Permissions, Plan, Role, RoleId, Scope, UserId};
+
+/// The answer to "may this user do this?": allowed or denied, with the [`Reason`].
+///
+/// A decision is a value, never an error or a panic. It borrows the roles it names from the
+/// [`Policy`](crate::Policy), so making one costs nothing; `Display` gives one plain sentence:
+///
+/// ```text
+/// denied: role "Support Agent" grants reply at Group scope, and the conversation's group 7 is not one of the user's groups
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Decision<'p> {
+    reason: Reason<'p>,
+}
+
+impl<'p> Decision<'p> {
+    pub(crate) const fn new(reason: Reason<'p>) -> Self {
+        Decision { reason }
+    }
+
+    /// Whether the action is allowed.
+    #[must_use]
+    pub const fn is_allowed(&self) -> bool {
+        matches!(
+            self.reason,
+            Reason::Granted { .. } | Reason::AssignmentAllowed { .. }
+        )
+    }
+
+    /// Whether the action is denied (the default for anything not explicitly granted).
+    #[must_use]
+    pub const fn is_denied(&self) -> bool {
+        !self.is_allowed()
+    }
+
+    /// Why, as data a host can match on.
+    #[must_use]
+    pub const fn reason(&self) -> &Reason<'p> {
+        &self.reason
+    }
+}
+
+/// How the resource stands to the user: the fact that decided a scoped permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Fact {
+    /// Global scope reaches everything: no fact about the resource was needed.
+    Everywhere,
+    /// Only account permissions were asked for: they ignore the resource.
+    AccountWide,
+    /// The resource is assigned to the user (or is about them).
+    Assignee,
+    /// The user is among the resource's participants.
+    Participant,
+    /// The resource's group is one of the user's groups.
+    InUsersGroups(GroupId),
+    /// The resource's group is not one of the user's groups, and the user is neither its
+    /// assignee nor a participant.
+    OutsideUsersGroups(GroupId),
+    /// The resource has no group, and the user is neither its assignee nor a participant.
+    NoGroup,
+    /// The user is neither the resource's assignee nor a participant (whatever its group).
+    NotTakenUp,
+}
+
+/// Why a [`Decision`] came out as it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason<'p> {
+    /// Allowed: `role` grants every permission asked for, each at a scope that reaches the
+    /// resource. `permission` and `scope` name the narrowest grant, the one `fact` decided.
+    Granted {
+        /// The user's role.
+        role: &'p Role,
+        /// The permission that needed the deciding fact (the narrowest-scoped one asked for).
+        permission: Permissions,
+        /// The scope at which the role grants it.
+        scope: Scope,
+        /// What about the resource let the scope reach it.
+        fact: Fact,
+    },
+    /// Denied: no permission was asked for.
+    NothingAsked,
+    /// Denied: the permission set carries bits that name no permission.
+    UnknownPermission {
+        /// The unknown bits.
+        bits: u32,
+    },
+    /// Denied: the policy holds no role with this id (never created, or deleted).
+    UnknownRole {
+        /// The id asked about.
+        role: RoleId,
+    },
+    /// Denied: the role does not grant this permission at any scope.
+    NotGranted {
+        /// The user's (or actor's) role.
+        role: &'p Role,
+        /// The first permission asked for that the role lacks.
+        permission: Permissions,
+    },
+    /// Denied: the role grants the permission, but its scope does not reach the resource.
+    OutOfScope {
+        /// The user's role.
+        role: &'p Role,
+        /// The permission whose scope falls short.
+        permission: Permissions,
+        /// The scope at which the role grants it.
+        scope: Scope,
+        /// What about the resource puts it out of reach.
+        fact: Fact,
+    },
+    /// Allowed: the actor may give the user the new role.
+    AssignmentAllowed {
+        /// The actor's role.
+        actor_role: &'p Role,
+        /// The role to be given.
+        new_role: &'p Role,
+    },
+    /// Denied: nobody changes their own role.
+    OwnRole {
+        /// The actor, who is also the target.
+        user: UserId,
+    },
+    /// Denied: the new role is a custom role and the plan has none.
+    CustomRolesUnavailable {
+        /// The custom role.
+        role: &'p Role,
+        /// The account's plan.
+        plan: Plan,
+    },
+    /// Denied: the new role grants something wider than the actor's own role does.
+    NewRoleExceedsActor {
+        /// The actor's role.
+        actor_role: &'p Role,
+        /// The role to be given.
+        new_role: &'p Role,
+        /// The first permission the new role grants wider.
+        permission: Permissions,
+        /// The scope at which the new role grants it.
+        scope: Scope,
+        /// The scope at which the actor's role grants it, if at all.
+        actor_scope: Option<Scope>,
+    },
+    /// Denied: the user's current role grants something wider than the actor's own role does.
+    TargetExceedsActor {
+        /// The actor's role.
+        actor_role: &'p Role,
+        /// The user's current role.
+        target_role: &'p Role,
+        /// The first permission the current role grants wider.
+        permission: Permissions,
+        /// The scope at which the current role grants it.
+        scope: Scope,
+        /// The scope at which the actor's role grants it, if at all.
+        actor_scope: Option<Scope>,
+    },
+}
+
+/// Writes `grants reply at Group scope`, or `grants manage_faqs` for an account permission.
+fn write_grant(f: &mut fmt::Formatter<'_>, permission: Permissions, scope: Scope) -> fmt::Result {
+    if permission.kind() == Some(PermissionKind::Account) {
+        write!(f, "grants {permission}")
+    } else {
+        write!(f, "grants {permission} at {scope} scope")
+    }
+}
+
+/// Writes the fact as the end of a sentence, phrased for the permission's kind.
+fn write_fact(f: &mut fmt::Formatter<'_>, permission: Permissions, fact: Fact) -> fmt::Result {
+    let team = permission.kind() == Some(PermissionKind::Team);
+    let text = match (fact, team) {
+        (Fact::Everywhere, false) => ", which reaches every conversation",
+        (Fact::Everywhere, true) => ", which reaches every team and the whole account",
+        (Fact::AccountWide, _) => ", an account permission",
+        (Fact::Assignee, false) => ", and the conversation is assigned to the user",
+        (Fact::Assignee, true) => ", and the resource is about the user",
+        (Fact::Participant, _) => ", and the user is one of its participants",
+        (Fact::InUsersGroups(group), false) => {
+            return write!(
+                f,
+                ", and the conversation's group {group} is one of the user's groups"
+            )
+        }
+        (Fact::InUsersGroups(group), true) => {
+            return write!(f, ", and team {group} is one of the user's teams")
+        }
+        (Fact::OutsideUsersGroups(group), false) => {
+            return write!(
+                f,
+                ", and the conversation's group {group} is not one of the user's groups"
+            )
+        }
+        (Fact::OutsideUsersGroups(group), true) => {
+            return write!(f, ", and team {group} is not one of the user's teams")
+        }
+        (Fact::NoGroup, false) => {
+            ", and the conversation has no group and is not assigned to the user"
+        }
+        (Fact::NoGroup, true) => ", and the resource belongs to no team and is not about the user",
+        (Fact::NotTakenUp, false) => {
+            ", and the user is neither the conversation's assignee nor a participant"
+        }
+        (Fact::NotTakenUp, true) => ", and the resource is not about the user",
+    };
+    f.write_str(text)
+}
+
+/// Writes `does not grant it` or `grants it only at Group scope`.
+fn write_actor_scope(f: &mut fmt::Formatter<'_>, actor_scope: Option<Scope>) -> fmt::Result {
+    match actor_scope {
+        None => f.write_str("does not grant it"),
+        Some(scope) => write!(f, "grants it only at {scope} scope"),
+    }
+}
+
+/// One plain sentence: `allowed: ...` or `denied: ...`.
+impl fmt::Display for Decision<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_allowed() {
+            "allowed: "
+        } else {
+            "denied: "
+        })?;
+        match self.reason {
+            Reason::Granted { role, permission, scope, fact }
+            | Reason::OutOfScope { role, permission, scope, fact } => {
+                write!(f, "role \"{}\" ", role.name())?;
+                write_grant(f, permission, scope)?;
+                write_fact(f, permission, fact)
+            }
+            Reason::NothingAsked => f.write_str("no permission was asked for"),
+            Reason::UnknownPermission { bits } => {
+                write!(f, "permission bits {bits:#x} name no permission")
+            }
+            Reason::UnknownRole { role } => {
+                write!(f, "role id {role} is unknown to the policy (never created, or deleted)")
+            }
+            Reason::NotGranted { role, permission } => {
+                write!(f, "role \"{}\" does not grant {permission}", role.name())
+            }
+            Reason::AssignmentAllowed { actor_role, new_role } => write!(
+                f,
+                "role \"{}\" holds manage_users and every grant of role \"{}\" and of the user's current role",
+                actor_role.name(),
+                new_role.name()
+            ),
+            Reason::OwnRole { user } => write!(f, "user {user} may not change their own role"),
+            Reason::CustomRolesUnavailable { role, plan } => write!(
+                f,
+                "role \"{}\" is a custom role, and the {plan} plan has no custom roles",
+                role.name()
+            ),
+            Reason::NewRoleExceedsActor { actor_role, new_role, permission, scope, actor_scope } => {
+                write!(f, "role \"{}\" ", new_role.name())?;
+                write_grant(f, permission, scope)?;
+                write!(f, ", but the actor's role \"{}\" ", actor_role.name())?;
+                write_actor_scope(f, actor_scope)
+            }
+            Reason::TargetExceedsActor {
+                actor_role,
+                target_role,
+                permission,
+                scope,
+                actor_scope,
+            } => {
+                write!(f, "the user's current role \"{}\" ", target_role.name())?;
+                write_grant(f, permission, scope)?;
+                write!(f, ", but the actor's role \"{}\" ", actor_role.name())?;
+                write_actor_scope(f, actor_scope)
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Why a change to the configuration was refused.
+
+use crate::{Plan, RoleId, Scope};
+
+/// A refused change to a [`Policy`](crate::Policy), or a stored policy that failed to load.
+///
+/// A refused change leaves the policy exactly as it was. Each message names the offending item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The actor's role does not hold `manage_custom_roles`.
+    #[error("role `{role}` may not manage custom roles: only a holder of manage_custom_roles may")]
+    NotAllowed {
+        /// The actor's role name.
+        role: String,
+    },
+    /// No role has this id (never created, or deleted).
+    #[error("unknown role id `{0}`")]
+    UnknownRole(RoleId),
+    /// The plan has no custom roles.
+    #[error("the `{0}` plan has no custom roles: they need the pro or enterprise plan")]
+    PlanWithoutCustomRoles(Plan),
+    /// Built-in roles are code and never change.
+    #[error("built-in role `{0}` cannot be changed: clone it instead")]
+    BuiltInRoleImmutable(&'static str),
+    /// A role name is empty, too long, has control characters or surrounding spaces.
+    #[error("invalid role name `{name}`: {problem}")]
+    InvalidName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Another role already has this name (compared case-insensitively).
+    #[error("name `{0}` is already taken")]
+    NameTaken(String),
+    /// A built-in role has this name (compared case-insensitively).
+    #[error("name `{0}` belongs to a built-in role")]
+    BuiltInName(String),
+    /// An account permission was granted at a scope other than Global.
+    #[error(
+        "account permission `{permission}` has no scope: it cannot be granted at `{scope}` in role `{role}`, only at `global`"
+    )]
+    ScopedAccountPermission {
+        /// The permission's name.
+        permission: &'static str,
+        /// The scope asked for.
+        scope: Scope,
+        /// The role's name.
+        role: String,
+    },
+    /// `manage_custom_roles` belongs to the Account Admin alone.
+    #[error("permission `manage_custom_roles` cannot be granted to custom role `{role}`: it belongs to the account admin alone")]
+    ManageCustomRolesOnCustomRole {
+        /// The role's name.
+        role: String,
+    },
+    /// A permission set carried bits that name no permission.
+    #[error("unknown permission bits `{0:#x}`")]
+    UnknownPermissionBits(u32),
+    /// Every role id has been handed out.
+    #[error("no role ids are left: `{0}` was the last")]
+    RoleIdsExhausted(RoleId),
+    /// The stored form has a version this crate does not read.
+    #[error("unknown format version `{0}`: this crate reads version 1")]
+    UnknownVersion(u64),
+    /// The stored form names a permission that does not exist.
+    #[error("unknown permission `{permission}` in role `{role}`")]
+    UnknownPermission {
+        /// The unknown name.
+        permission: String,
+        /// The role's name.
+        role: String,
+    },
+    /// The stored form names a scope that does not exist.
+    #[error("unknown scope `{scope}` for permission `{permission}` in role `{role}`")]
+    UnknownScope {
+        /// The unknown scope.
+        scope: String,
+        /// The permission's name.
+        permission: String,
+        /// The role's name.
+        role: String,
+    },
+    /// The stored form lists a permission twice in one role.
+    #[error("permission `{permission}` is listed twice in role `{role}`")]
+    DuplicatePermission {
+        /// The permission's name.
+        permission: String,
+        /// The role's name.
+        role: String,
+    },
+    /// The stored form lists a role id twice.
+    #[error("role id `{0}` is listed twice")]
+    DuplicateRoleId(RoleId),
+    /// The stored form has a role id outside the custom range handed out so far.
+    #[error(
+        "role `{role}` has id `{id}`, outside the custom range {first} up to next_role_id {next}"
+    )]
+    RoleIdOutOfRange {
+        /// The role's name.
+        role: String,
+        /// Its id.
+        id: RoleId,
+        /// The first custom id.
+        first: RoleId,
+        /// The stored next id.
+        next: RoleId,
+    },
+    /// The stored form says a role was cloned from one that cannot have preceded it.
+    #[error("role `{role}` says it was cloned from role id `{source_id}`, which is not an older role id")]
+    BadClonedFrom {
+        /// The role's name.
+        role: String,
+        /// The id it names as its source.
+        source_id: RoleId,
+    },
+    /// The stored next role id lies inside the built-in range.
+    #[error("next_role_id `{0}` lies in the built-in range")]
+    BadNextRoleId(RoleId),
+}

@@ -1,0 +1,64 @@
+//! Inbox filters: the set of conversations a user may act on, as a value a host can query by.
+
+use crate::eval::contains_group;
+use crate::{GroupId, Resource, UserId};
+
+/// The conversations a subject may do some permissions on, from
+/// [`Policy::filter`](crate::Policy::filter).
+///
+/// `filter.matches(c)` equals `policy.check(subject, permissions, c).is_allowed()` for every
+/// conversation `c`, so a host can list an inbox with a query built from the parts below and
+/// get exactly what `check` would allow one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConversationFilter<'a> {
+    /// Every conversation (Global scope, or only account permissions asked for).
+    Everything,
+    /// No conversation (a permission not granted, an unknown role, nothing asked for).
+    Nothing,
+    /// The conversations whose group is one of `groups`, or that are assigned to `user`, or
+    /// that list `user` among their participants. At Restricted scope `groups` is empty.
+    TakenUpBy {
+        /// The user whose assigned and participated conversations are reachable.
+        user: UserId,
+        /// The groups whose conversations are reachable (any order, maybe repeated, maybe
+        /// empty).
+        groups: &'a [GroupId],
+    },
+}
+
+impl<'a> ConversationFilter<'a> {
+    /// Whether the filter lets `resource` through.
+    #[must_use]
+    pub fn matches<R: Resource + ?Sized>(&self, resource: &R) -> bool {
+        match *self {
+            ConversationFilter::Everything => true,
+            ConversationFilter::Nothing => false,
+            ConversationFilter::TakenUpBy { user, groups } => {
+                resource.assignee() == Some(user)
+                    || resource
+                        .group()
+                        .is_some_and(|group| contains_group(groups, group))
+                    || resource.has_participant(user)
+            }
+        }
+    }
+
+    /// The user whose assigned and participated conversations pass, if the filter is limited.
+    #[must_use]
+    pub fn user(&self) -> Option<UserId> {
+        match *self {
+            ConversationFilter::TakenUpBy { user, .. } => Some(user),
+            ConversationFilter::Everything | ConversationFilter::Nothing => None,
+        }
+    }
+
+    /// The groups whose conversations all pass; empty unless the filter is limited at Group
+    /// scope.
+    #[must_use]
+    pub fn groups(&self) -> &'a [GroupId] {
+        match *self {
+            ConversationFilter::TakenUpBy { groups, .. } => groups,
+            ConversationFilter::Everything | ConversationFilter::Nothing => &[],
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! A role's permission set: which permissions it grants, and at which scope.
+
+use crate::{Permissions, Scope};
+
+/// Permissions by the widest scope they reach, stored as three nested masks so that a check is
+/// a few bitwise operations whatever the role.
+///
+/// Invariant: `global ⊆ group ⊆ any`, and account permissions only ever sit in all three
+/// (they are granted at Global or not at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Grants {
+    /// Granted at any scope.
+    any: Permissions,
+    /// Granted at Group or Global.
+    group: Permissions,
+    /// Granted at Global.
+    global: Permissions,
+}
+
+impl Grants {
+    pub(crate) const EMPTY: Grants = Grants {
+        any: Permissions::empty(),
+        group: Permissions::empty(),
+        global: Permissions::empty(),
+    };
+
+    /// Sets `permissions` to exactly `scope`, narrowing or widening what was there.
+    #[must_use]
+    pub(crate) const fn with(self, permissions: Permissions, scope: Scope) -> Grants {
+        let cleared = self.without(permissions);
+        Grants {
+            any: cleared.any.union(permissions),
+            group: match scope {
+                Scope::Restricted => cleared.group,
+                Scope::Group | Scope::Global => cleared.group.union(permissions),
+            },
+            global: match scope {
+                Scope::Restricted | Scope::Group => cleared.global,
+                Scope::Global => cleared.global.union(permissions),
+            },
+        }
+    }
+
+    /// Removes `permissions` at every scope.
+    #[must_use]
+    pub(crate) const fn without(self, permissions: Permissions) -> Grants {
+        Grants {
+            any: self.any.difference(permissions),
+            group: self.group.difference(permissions),
+            global: self.global.difference(permissions),
+        }
+    }
+
+    /// The permissions granted at `scope` or wider.
+    #[must_use]
+    pub(crate) const fn at_least(self, scope: Scope) -> Permissions {
+        match scope {
+            Scope::Restricted => self.any,
+            Scope::Group => self.group,
+            Scope::Global => self.global,
+        }
+    }
+
+    /// The scope at which every permission of `permissions` is granted: the narrowest of
+    /// theirs, or `None` when one of them is not granted (or the set is empty).
+    #[must_use]
+    pub(crate) fn scope_of(self, permissions: Permissions) -> Option<Scope> {
+        if permissions.is_empty() || !self.any.contains(permissions) {
+            None
+        } else if self.global.contains(permissions) {
+            Some(Scope::Global)
+        } else if self.group.contains(permissions) {
+            Some(Scope::Group)
+        } else {
+            Some(Scope::Restricted)
+        }
+    }
+
+    /// The first permission (in bit order) that `self` grants wider than `limit` does, with
+    /// the two scopes; `None` when every grant of `self` is within `limit`.
+    pub(crate) fn first_exceeding(
+        self,
+        limit: Grants,
+    ) -> Option<(Permissions, Scope, Option<Scope>)> {
+        let exceeding = self.any.difference(limit.any)
+            | self.group.difference(limit.group)
+            | self.global.difference(limit.global);
+        let permission = exceeding.first()?;
+        let scope = self.scope_of(permission)?;
+        Some((permission, scope, limit.scope_of(permission)))
+    }
+
+    /// Each granted permission with its scope, in bit order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = (Permissions, Scope)> {
+        self.any.iter().filter_map(move |permission| {
+            self.scope_of(permission).map(|scope| (permission, scope))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_sets_exact_scope_and_keeps_nesting() {
+        let p = Permissions::REPLY;
+        for first in Scope::ALL {
+            for second in Scope::ALL {
+                let grants = Grants::EMPTY.with(p, first).with(p, second);
+                assert_eq!(grants.scope_of(p), Some(second));
+                assert!(grants.group.contains(grants.global));
+                assert!(grants.any.contains(grants.group));
+            }
+        }
+        assert_eq!(
+            Grants::EMPTY.with(p, Scope::Global).without(p),
+            Grants::EMPTY
+        );
+    }
+
+    #[test]
+    fn scope_of_a_set_is_the_narrowest() {
+        let grants = Grants::EMPTY
+            .with(Permissions::REPLY, Scope::Global)
+            .with(Permissions::ADD_PRIVATE_NOTE, Scope::Restricted);
+        let both = Permissions::REPLY | Permissions::ADD_PRIVATE_NOTE;
+        assert_eq!(grants.scope_of(both), Some(Scope::Restricted));
+        assert_eq!(grants.scope_of(both | Permissions::MANAGE_FAQS), None);
+        assert_eq!(grants.scope_of(Permissions::empty()), None);
+    }
+
+    #[test]
+    fn first_exceeding_compares_scopes() {
+        let actor = Grants::EMPTY.with(Permissions::REPLY, Scope::Group);
+        let narrower = Grants::EMPTY.with(Permissions::REPLY, Scope::Restricted);
+        let wider = Grants::EMPTY.with(Permissions::REPLY, Scope::Global);
+        assert_eq!(narrower.first_exceeding(actor), None);
+        assert_eq!(actor.first_exceeding(actor), None);
+        assert_eq!(
+            wider.first_exceeding(actor),
+            Some((Permissions::REPLY, Scope::Global, Some(Scope::Group)))
+        );
+        let other = Grants::EMPTY.with(Permissions::MANAGE_FAQS, Scope::Global);
+        assert_eq!(
+            other.first_exceeding(actor),
+            Some((Permissions::MANAGE_FAQS, Scope::Global, None))
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Role names: what makes one valid, and when two are the same.
+
+use crate::{BuiltInRole, PolicyError};
+
+/// The longest role name, in characters.
+pub(crate) const MAX_NAME_CHARS: usize = 64;
+
+/// Trims `name` and checks it: 1 to 64 characters, no control characters, not a built-in
+/// role's name. Returns the trimmed name.
+pub(crate) fn validate(name: &str) -> Result<&str, PolicyError> {
+    let invalid = |problem| PolicyError::InvalidName {
+        name: shorten(name),
+        problem,
+    };
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if trimmed.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid("it is longer than 64 characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(invalid("it contains a control character"));
+    }
+    let key = fold(trimmed);
+    if BuiltInRole::ALL.iter().any(|role| fold(role.name()) == key) {
+        return Err(PolicyError::BuiltInName(trimmed.to_owned()));
+    }
+    Ok(trimmed)
+}
+
+/// The name as an error repeats it: cut after a little more than the longest valid name, so
+/// that a huge hostile name does not become a huge message.
+fn shorten(name: &str) -> String {
+    match name.char_indices().nth(MAX_NAME_CHARS + 8) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_owned(),
+    }
+}
+
+/// The key under which names are compared: case-insensitive.
+pub(crate) fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_checks_length_in_characters() {
+        assert_eq!(validate("  Night shift \t"), Ok("Night shift"));
+        assert!(validate(&"é".repeat(64)).is_ok());
+        assert!(validate(&"é".repeat(65)).is_err());
+        assert!(validate("   ").is_err());
+        assert!(validate("a\u{7}b").is_err());
+        let huge = "x".repeat(10_000);
+        let Err(PolicyError::InvalidName { name, .. }) = validate(&huge) else {
+            panic!("a huge name must be refused");
+        };
+        assert_eq!(name.chars().count(), MAX_NAME_CHARS + 9);
+    }
+
+    #[test]
+    fn refuses_built_in_names_in_any_case() {
+        assert_eq!(
+            validate(" support AGENT "),
+            Err(PolicyError::BuiltInName("support AGENT".into()))
+        );
+    }
+}

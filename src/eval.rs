@@ -141,6 +141,8 @@ pub(crate) fn contains_group(groups: &[GroupId], wanted: GroupId) -> bool {
     const LANES: usize = 16;
     let mut chunks = groups.chunks_exact(LANES);
     for chunk in &mut chunks {
+        // Bitwise on purpose: no branch per element, so the loop vectorises.
+        #[allow(clippy::needless_bitwise_bool)]
         let hit = chunk
             .iter()
             .fold(false, |hit, group| hit | (group.0 == wanted.0));

@@ -1,6 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
+#![warn(clippy::pedantic)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+// Every public `Result` method documents its errors in one `# Errors` section; `must_use` on
+// every getter would be noise beyond the ones that matter (decisions, filters, lookups).
+#![allow(clippy::must_use_candidate)]
+// The docs (and the README they include) use the snake_case permission names as prose words.
+#![allow(clippy::doc_markdown)]
 
 mod decision;
 mod error;

@@ -149,7 +149,7 @@ fn load(stored: StoredPolicy<'_>) -> Result<Policy, PolicyError> {
     custom.reserve(stored.custom_roles.len());
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for role in stored.custom_roles {
-        let role = load_role(role, next)?;
+        let role = load_role(&role, next)?;
         if names.insert(name::fold(role.name()), role.id).is_some() {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
@@ -166,7 +166,7 @@ fn load(stored: StoredPolicy<'_>) -> Result<Policy, PolicyError> {
     })
 }
 
-fn load_role(stored: StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError> {
+fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError> {
     let valid = name::validate(&stored.name)?;
     if valid != stored.name {
         return Err(PolicyError::InvalidName {

@@ -33,10 +33,13 @@ fn refuse_request(permissions: Permissions) -> Option<Reason<'static>> {
 /// What `role` requires of the resource for `permissions` (known, non-empty) to be allowed.
 fn need(role: &Role, permissions: Permissions) -> Need {
     let grants = role.grants;
-    if let Some(missing) = permissions
-        .difference(grants.at_least(Scope::Restricted))
-        .first()
-    {
+    // Account permissions only count at Global: grant and load never store them narrower, and
+    // should that ever slip, they fail closed here rather than pass at a narrower scope.
+    let usable = grants
+        .at_least(Scope::Restricted)
+        .intersection(Permissions::SCOPED)
+        .union(grants.at_least(Scope::Global));
+    if let Some(missing) = permissions.difference(usable).first() {
         return Need::NotGranted(missing);
     }
     let scoped = permissions.intersection(Permissions::SCOPED);

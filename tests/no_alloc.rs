@@ -1,0 +1,311 @@
+//! The hot path allocates nothing: `check` (allowed and denied, at every scope, for every kind
+//! of permission), `filter` and `ConversationFilter::matches`.
+//!
+//! A counting global allocator wraps the system one. It counts only on the thread that set its
+//! flag, and this file holds a single test, so neither the test harness nor another test can
+//! add to the count. Fixtures are built before counting starts; formatting a `Decision`
+//! (which writes into a `String`) is not part of the hot path and is not measured.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use helpdesk_policy::{
+    AboutUser, Account, BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, Resource,
+    RoleId, Scope, Subject, Team, UserId,
+};
+
+/// Allocations (alloc, alloc_zeroed, realloc) made while counting was on.
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Whether this thread's allocations count. `const`-initialised `Cell<bool>`: reading it
+    /// never allocates and registers no destructor, so the allocator may use it.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+struct CountingAllocator;
+
+impl CountingAllocator {
+    fn note(&self) {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+// SAFETY: every method forwards to `System` unchanged; counting touches only an atomic and a
+// const-initialised thread-local flag, neither of which allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.note();
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        self.note();
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        self.note();
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours, forwarded.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Runs `f` with counting on for this thread and returns how many allocations it made.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// One check to repeat: who, what, on which resource, and the expected answer.
+struct Case<'a> {
+    name: &'static str,
+    subject: Subject<'a>,
+    permissions: Permissions,
+    resource: &'a dyn Resource,
+    allowed: bool,
+}
+
+#[test]
+fn check_and_filter_allocate_nothing() {
+    // ---- fixtures, all built before counting ----
+    let mut policy = Policy::new(Plan::Pro);
+    let owner = Subject {
+        user: UserId(1),
+        role: policy.builtin(BuiltInRole::AccountAdmin),
+        groups: &[],
+    };
+    // A custom role with every scope, found through the hash map, not the built-in table.
+    let custom = policy
+        .clone_role(&owner, BuiltInRole::SupportAgent.id(), "Team lead")
+        .unwrap();
+    policy
+        .grant(&owner, custom, Permissions::REPLY, Scope::Group)
+        .unwrap();
+    policy
+        .grant(
+            &owner,
+            custom,
+            Permissions::ADD_PRIVATE_NOTE,
+            Scope::Restricted,
+        )
+        .unwrap();
+    policy
+        .grant(&owner, custom, Permissions::VIEW_REPORTS, Scope::Group)
+        .unwrap();
+    policy
+        .grant(
+            &owner,
+            custom,
+            Permissions::VIEW_DASHBOARD,
+            Scope::Restricted,
+        )
+        .unwrap();
+    for n in 0..100 {
+        policy
+            .clone_role(&owner, custom, &format!("Filler {n}"))
+            .unwrap();
+    }
+    let deleted = policy.clone_role(&owner, custom, "Deleted").unwrap();
+    policy.delete_role(&owner, deleted).unwrap();
+
+    let me = UserId(7);
+    let groups: Vec<GroupId> = vec![GroupId(3), GroupId(1), GroupId(3)];
+    let many_groups: Vec<GroupId> = (0..1_000).map(|g| GroupId(g * 7 + 1)).collect();
+    let participants = [UserId(2), me];
+    let strangers = [UserId(2), UserId(3)];
+
+    let in_my_group = Conversation {
+        group: Some(GroupId(1)),
+        assignee: Some(UserId(2)),
+        participants: &strangers,
+    };
+    let in_my_999th_group = Conversation {
+        group: Some(GroupId(999 * 7 + 1)),
+        assignee: None,
+        participants: &[],
+    };
+    let elsewhere = Conversation {
+        group: Some(GroupId(9)),
+        assignee: Some(UserId(2)),
+        participants: &strangers,
+    };
+    let assigned_to_me = Conversation {
+        group: Some(GroupId(9)),
+        assignee: Some(me),
+        participants: &[],
+    };
+    let following = Conversation {
+        group: None,
+        assignee: Some(UserId(2)),
+        participants: &participants,
+    };
+    let unrouted = Conversation::default();
+    let my_team = Team(GroupId(3));
+    let other_team = Team(GroupId(4));
+    let my_report = AboutUser(me);
+    let their_report = AboutUser(UserId(2));
+
+    let subject = |role: RoleId, groups: &'static [GroupId]| Subject {
+        user: me,
+        role,
+        groups,
+    };
+    // Leak the group lists so that cases can hold plain `Subject<'static>`s (test fixtures).
+    let groups: &'static [GroupId] = groups.leak();
+    let many_groups: &'static [GroupId] = many_groups.leak();
+    let agent = subject(BuiltInRole::SupportAgent.id(), groups);
+    let sales = subject(BuiltInRole::SalesUser.id(), groups);
+    let sales_in_many = subject(BuiltInRole::SalesUser.id(), many_groups);
+    let restricted = subject(BuiltInRole::RestrictedUser.id(), groups);
+    let marketing = subject(BuiltInRole::MarketingManager.id(), groups);
+    let lead = subject(custom, groups);
+    let view = Permissions::VIEW_CONVERSATIONS;
+    let unknown_bit = Permissions::from_bits_retain(1 << 30);
+
+    #[rustfmt::skip]
+    let cases: Vec<Case<'_>> = vec![
+        // Global
+        Case { name: "global", subject: agent, permissions: view, resource: &elsewhere, allowed: true },
+        Case { name: "global, no group", subject: agent, permissions: view | Permissions::REPLY, resource: &unrouted, allowed: true },
+        Case { name: "not granted", subject: agent, permissions: Permissions::DELETE_CONVERSATION, resource: &elsewhere, allowed: false },
+        // Group
+        Case { name: "group hit", subject: sales, permissions: view, resource: &in_my_group, allowed: true },
+        Case { name: "group miss", subject: sales, permissions: view, resource: &elsewhere, allowed: false },
+        Case { name: "group, no group", subject: sales, permissions: view, resource: &unrouted, allowed: false },
+        Case { name: "group, assigned elsewhere", subject: sales, permissions: view, resource: &assigned_to_me, allowed: true },
+        Case { name: "group hit, 1000 groups", subject: sales_in_many, permissions: view, resource: &in_my_999th_group, allowed: true },
+        Case { name: "group miss, 1000 groups", subject: sales_in_many, permissions: view, resource: &elsewhere, allowed: false },
+        // Restricted
+        Case { name: "restricted assignee", subject: restricted, permissions: view, resource: &assigned_to_me, allowed: true },
+        Case { name: "restricted participant", subject: restricted, permissions: view, resource: &following, allowed: true },
+        Case { name: "restricted miss", subject: restricted, permissions: view, resource: &in_my_group, allowed: false },
+        // Account permissions
+        Case { name: "account granted", subject: agent, permissions: Permissions::VIEW_PEOPLE, resource: &Account, allowed: true },
+        Case { name: "account not granted", subject: agent, permissions: Permissions::MANAGE_FAQS, resource: &Account, allowed: false },
+        Case { name: "account with scoped", subject: sales, permissions: view | Permissions::VIEW_PEOPLE, resource: &in_my_group, allowed: true },
+        // Team permissions
+        Case { name: "team global", subject: marketing, permissions: Permissions::VIEW_REPORTS, resource: &other_team, allowed: true },
+        Case { name: "team group hit", subject: lead, permissions: Permissions::VIEW_REPORTS, resource: &my_team, allowed: true },
+        Case { name: "team group miss", subject: lead, permissions: Permissions::VIEW_REPORTS, resource: &other_team, allowed: false },
+        Case { name: "team restricted, own report", subject: lead, permissions: Permissions::VIEW_DASHBOARD, resource: &my_report, allowed: true },
+        Case { name: "team restricted, another's report", subject: lead, permissions: Permissions::VIEW_DASHBOARD, resource: &their_report, allowed: false },
+        Case { name: "team permission on the account", subject: lead, permissions: Permissions::VIEW_REPORTS, resource: &Account, allowed: false },
+        // Custom role, mixed scopes: the narrowest wins
+        Case { name: "custom mixed, group", subject: lead, permissions: view | Permissions::REPLY, resource: &in_my_group, allowed: true },
+        Case { name: "custom mixed, restricted miss", subject: lead, permissions: view | Permissions::ADD_PRIVATE_NOTE, resource: &in_my_group, allowed: false },
+        Case { name: "custom mixed, restricted hit", subject: lead, permissions: Permissions::REPLY | Permissions::ADD_PRIVATE_NOTE, resource: &following, allowed: true },
+        // Requests no role could grant, and roles the policy does not hold
+        Case { name: "empty set", subject: agent, permissions: Permissions::empty(), resource: &in_my_group, allowed: false },
+        Case { name: "unknown bits", subject: agent, permissions: view | unknown_bit, resource: &in_my_group, allowed: false },
+        Case { name: "unknown role", subject: subject(RoleId(99_999), groups), permissions: view, resource: &in_my_group, allowed: false },
+        Case { name: "deleted role", subject: subject(deleted, groups), permissions: view, resource: &in_my_group, allowed: false },
+    ];
+
+    // Every case says what it should: a wrong fixture would make "no allocation" meaningless.
+    for case in &cases {
+        let decision = policy.check(&case.subject, case.permissions, case.resource);
+        assert_eq!(
+            decision.is_allowed(),
+            case.allowed,
+            "{}: {decision}",
+            case.name
+        );
+    }
+    let conversations = [
+        in_my_group,
+        in_my_999th_group,
+        elsewhere,
+        assigned_to_me,
+        following,
+        unrouted,
+    ];
+    let filter_subjects = [agent, sales, sales_in_many, restricted, marketing, lead];
+
+    // ---- counted: 10,000 checks per case, then filters ----
+    let mut allowed = 0_usize;
+    let mut denied = 0_usize;
+    let during_checks = allocations_in(|| {
+        for case in &cases {
+            for _ in 0..10_000 {
+                let decision = policy.check(
+                    black_box(&case.subject),
+                    black_box(case.permissions),
+                    black_box(case.resource),
+                );
+                if black_box(decision).is_allowed() {
+                    allowed += 1;
+                } else {
+                    denied += 1;
+                }
+            }
+        }
+    });
+
+    let mut matched = 0_usize;
+    let during_filters = allocations_in(|| {
+        for _ in 0..1_000 {
+            for subject in &filter_subjects {
+                for permissions in [view, Permissions::REPLY | Permissions::ADD_PRIVATE_NOTE] {
+                    let filter = policy.filter(black_box(subject), black_box(permissions));
+                    for conversation in &conversations {
+                        if black_box(filter).matches(black_box(conversation)) {
+                            matched += 1;
+                        }
+                    }
+                    black_box((filter.user(), filter.groups()));
+                }
+            }
+        }
+    });
+
+    let mut assignable = 0_usize;
+    let during_assignments = allocations_in(|| {
+        for _ in 0..10_000 {
+            let decision = policy.check_assignment(black_box(&owner), black_box(&sales), custom);
+            if black_box(decision).is_allowed() {
+                assignable += 1;
+            }
+        }
+    });
+
+    // ---- verdict ----
+    assert_eq!(during_checks, 0, "check allocated {during_checks} times");
+    assert_eq!(
+        during_filters, 0,
+        "filter/matches allocated {during_filters} times"
+    );
+    assert_eq!(
+        during_assignments, 0,
+        "check_assignment allocated {during_assignments} times"
+    );
+    let expected_allowed = cases.iter().filter(|case| case.allowed).count() * 10_000;
+    assert_eq!(allowed, expected_allowed);
+    assert_eq!(denied, cases.len() * 10_000 - expected_allowed);
+    assert!(matched > 0);
+    assert_eq!(assignable, 10_000);
+
+    // The counter works: formatting a decision allocates (into a String), and it is seen.
+    let display = allocations_in(|| {
+        let sentence = policy.check(&agent, view, &in_my_group).to_string();
+        black_box(sentence);
+    });
+    assert!(display > 0, "the counting allocator saw nothing");
+}

@@ -1,79 +1,171 @@
 //! A tour of the built-in roles: each decision printed with its sentence.
 //!
 //! Run with `cargo run --example helpdesk`.
+//!
+//! One agent, user 7 in groups 1 and 2, holds each of the nine built-in roles in turn and asks
+//! the same questions: may I reply to each of five conversations, view the reports of my team,
+//! of another team and of the whole account, and manage FAQs? Every answer is printed as the
+//! decision's sentence, which names the role, the permission, the scope at which the role
+//! grants it and the fact about the resource that decided. A last section shows several
+//! permissions asked at once and requests no role can grant.
+//!
+//! Custom roles (cloning, narrowing, governance) have their own tour: `cargo run --example
+//! clone_role`.
 
 use helpdesk_policy::{
-    Account, BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, Subject, Team, UserId,
+    Account, BuiltInRole, Conversation, GroupId, PermissionKind, Permissions, Plan, Policy,
+    Resource, RoleId, Subject, Team, UserId,
 };
+
+const ME: UserId = UserId(7);
+const MY_GROUPS: [GroupId; 2] = [GroupId(1), GroupId(2)];
+const OTHER_GROUP: GroupId = GroupId(9);
+const COLLEAGUE: UserId = UserId(3);
+
+/// The conversations every role is asked about, each labelled with its facts.
+const CONVERSATIONS: [(&str, Conversation<'static>); 5] = [
+    (
+        "conversation in group 2 (mine), unassigned",
+        Conversation {
+            group: Some(GroupId(2)),
+            assignee: None,
+            participants: &[],
+        },
+    ),
+    (
+        "conversation in group 9 (not mine), unassigned",
+        Conversation {
+            group: Some(OTHER_GROUP),
+            assignee: None,
+            participants: &[],
+        },
+    ),
+    (
+        "conversation in group 9, assigned to me",
+        Conversation {
+            group: Some(OTHER_GROUP),
+            assignee: Some(ME),
+            participants: &[],
+        },
+    ),
+    (
+        "conversation in group 9, assigned to user 3, I follow it",
+        Conversation {
+            group: Some(OTHER_GROUP),
+            assignee: Some(COLLEAGUE),
+            participants: &[ME],
+        },
+    ),
+    (
+        "conversation with no group, unassigned",
+        Conversation {
+            group: None,
+            assignee: None,
+            participants: &[],
+        },
+    ),
+];
+
+/// The team resources every role is asked about (for `view_reports`).
+const TEAMS: [(&str, &dyn Resource); 3] = [
+    ("team 1 (mine)", &Team(GroupId(1))),
+    ("team 9 (not mine)", &Team(OTHER_GROUP)),
+    ("the whole account", &Account),
+];
 
 fn main() {
     let policy = Policy::new(Plan::Pro);
-    let me = UserId(7);
-    let my_groups = [GroupId(1), GroupId(2)];
-    let conversations = [
-        (
-            "in my group",
-            Conversation {
-                group: Some(GroupId(2)),
-                assignee: None,
-                participants: &[],
-            },
-        ),
-        (
-            "in another group",
-            Conversation {
-                group: Some(GroupId(9)),
-                assignee: None,
-                participants: &[],
-            },
-        ),
-        (
-            "assigned to me",
-            Conversation {
-                group: Some(GroupId(9)),
-                assignee: Some(me),
-                participants: &[],
-            },
-        ),
-        (
-            "I follow it",
-            Conversation {
-                group: Some(GroupId(9)),
-                assignee: Some(UserId(3)),
-                participants: &[me],
-            },
-        ),
-        (
-            "no group, unassigned",
-            Conversation {
-                group: None,
-                assignee: None,
-                participants: &[],
-            },
-        ),
-    ];
+    println!("Me: user {ME}, in groups 1 and 2. Each line: permission, resource: decision.");
+
     for role in BuiltInRole::ALL {
         let subject = Subject {
-            user: me,
+            user: ME,
             role: policy.builtin(role),
-            groups: &my_groups,
+            groups: &MY_GROUPS,
         };
-        println!("== {}", role.name());
-        for (label, conversation) in &conversations {
+        println!();
+        println!("== {} (role id {})", role.name(), policy.builtin(role));
+        println!("   grants: {}", grants(&policy, policy.builtin(role)));
+        for (label, conversation) in &CONVERSATIONS {
             let decision = policy.check(&subject, Permissions::REPLY, conversation);
-            println!("  reply, {label}: {decision}");
+            println!("   reply, {label}: {decision}");
         }
-        println!(
-            "  view_reports, my team: {}",
-            policy.check(&subject, Permissions::VIEW_REPORTS, &Team(GroupId(1)))
-        );
-        println!(
-            "  view_reports, the account: {}",
-            policy.check(&subject, Permissions::VIEW_REPORTS, &Account)
-        );
-        println!(
-            "  manage_faqs: {}",
-            policy.check(&subject, Permissions::MANAGE_FAQS, &Account)
-        );
+        for (label, team) in TEAMS {
+            let decision = policy.check(&subject, Permissions::VIEW_REPORTS, team);
+            println!("   view_reports, {label}: {decision}");
+        }
+        // Account permissions have no scope: the resource does not matter.
+        let decision = policy.check(&subject, Permissions::MANAGE_FAQS, &Account);
+        println!("   manage_faqs: {decision}");
+    }
+
+    println!();
+    println!("== Several permissions at once, and requests no role can grant");
+    let restricted = Subject {
+        user: ME,
+        role: policy.builtin(BuiltInRole::RestrictedUser),
+        groups: &MY_GROUPS,
+    };
+    let [(mine_label, mine), _, (assigned_label, assigned), ..] = CONVERSATIONS;
+    let note_and_resolve = Permissions::ADD_PRIVATE_NOTE | Permissions::RESOLVE_CONVERSATION;
+    let deleted_role = Subject {
+        role: RoleId(104), // e.g. a custom role that was deleted: its holders are denied
+        ..restricted
+    };
+    let asks: [(String, Subject<'_>, Permissions, &dyn Resource); 5] = [
+        (
+            format!("Restricted User, add_private_note + resolve_conversation, {assigned_label}"),
+            restricted,
+            note_and_resolve,
+            &assigned,
+        ),
+        (
+            format!("Restricted User, add_private_note + resolve_conversation, {mine_label}"),
+            restricted,
+            note_and_resolve,
+            &mine,
+        ),
+        (
+            format!("Restricted User, reply + assign_conversation, {assigned_label}"),
+            restricted,
+            Permissions::REPLY | Permissions::ASSIGN_CONVERSATION,
+            &assigned,
+        ),
+        (
+            "Restricted User, no permission at all".to_owned(),
+            restricted,
+            Permissions::empty(),
+            &Account,
+        ),
+        (
+            format!("role id 104, not held by the policy, reply, {assigned_label}"),
+            deleted_role,
+            Permissions::REPLY,
+            &assigned,
+        ),
+    ];
+    for (label, subject, permissions, resource) in asks {
+        let decision = policy.check(&subject, permissions, resource);
+        println!("   {label}: {decision}");
+    }
+}
+
+/// The role's grants as one line: `reply (Global), ..., view_people, ...`; account permissions
+/// have no scope.
+fn grants(policy: &Policy, role: RoleId) -> String {
+    let Some(role) = policy.role(role) else {
+        return "unknown role".to_owned();
+    };
+    let grants: Vec<String> = role
+        .grants()
+        .map(|(permission, scope)| match permission.kind() {
+            Some(PermissionKind::Account) => permission.to_string(),
+            _ => format!("{permission} ({scope})"),
+        })
+        .collect();
+    if grants.is_empty() {
+        "nothing".to_owned()
+    } else {
+        grants.join(", ")
     }
 }

@@ -120,6 +120,9 @@ pub enum Reason<'p> {
         actor_role: &'p Role,
         /// The role to be given.
         new_role: &'p Role,
+        /// The user's current role; `None` when the policy no longer holds it (deleted), so
+        /// it grants nothing.
+        current_role: Option<&'p Role>,
     },
     /// Denied: nobody changes their own role.
     OwnRole {
@@ -227,8 +230,18 @@ impl fmt::Display for Decision<'_> {
             "denied: "
         })?;
         match self.reason {
-            Reason::Granted { role, permission, scope, fact }
-            | Reason::OutOfScope { role, permission, scope, fact } => {
+            Reason::Granted {
+                role,
+                permission,
+                scope,
+                fact,
+            }
+            | Reason::OutOfScope {
+                role,
+                permission,
+                scope,
+                fact,
+            } => {
                 write!(f, "role \"{}\" ", role.name())?;
                 write_grant(f, permission, scope)?;
                 write_fact(f, permission, fact)
@@ -238,24 +251,47 @@ impl fmt::Display for Decision<'_> {
                 write!(f, "permission bits {bits:#x} name no permission")
             }
             Reason::UnknownRole { role } => {
-                write!(f, "role id {role} is unknown to the policy (never created, or deleted)")
+                write!(
+                    f,
+                    "role id {role} is unknown to the policy (never created, or deleted)"
+                )
             }
             Reason::NotGranted { role, permission } => {
                 write!(f, "role \"{}\" does not grant {permission}", role.name())
             }
-            Reason::AssignmentAllowed { actor_role, new_role } => write!(
-                f,
-                "role \"{}\" holds manage_users and every grant of role \"{}\" and of the user's current role",
-                actor_role.name(),
-                new_role.name()
-            ),
+            Reason::AssignmentAllowed {
+                actor_role,
+                new_role,
+                current_role,
+            } => {
+                write!(
+                    f,
+                    "role \"{}\" holds manage_users and every grant of role \"{}\"",
+                    actor_role.name(),
+                    new_role.name()
+                )?;
+                match current_role {
+                    Some(current) => {
+                        write!(f, " and of the user's current role \"{}\"", current.name())
+                    }
+                    None => f.write_str(
+                        ", and the user's current role is unknown, so it grants nothing",
+                    ),
+                }
+            }
             Reason::OwnRole { user } => write!(f, "user {user} may not change their own role"),
             Reason::CustomRolesUnavailable { role, plan } => write!(
                 f,
                 "role \"{}\" is a custom role, and the {plan} plan has no custom roles",
                 role.name()
             ),
-            Reason::NewRoleExceedsActor { actor_role, new_role, permission, scope, actor_scope } => {
+            Reason::NewRoleExceedsActor {
+                actor_role,
+                new_role,
+                permission,
+                scope,
+                actor_scope,
+            } => {
                 write!(f, "role \"{}\" ", new_role.name())?;
                 write_grant(f, permission, scope)?;
                 write!(f, ", but the actor's role \"{}\" ", actor_role.name())?;

@@ -24,7 +24,7 @@ pub enum PolicyError {
     #[error("built-in role `{0}` cannot be changed: clone it instead")]
     BuiltInRoleImmutable(&'static str),
     /// A role name is empty, too long, has control characters or surrounding spaces.
-    #[error("invalid role name `{name}`: {problem}")]
+    #[error("invalid role name `{}`: {problem}", .name.escape_debug())]
     InvalidName {
         /// The name as given.
         name: String,
@@ -39,7 +39,8 @@ pub enum PolicyError {
     BuiltInName(String),
     /// An account permission was granted at a scope other than Global.
     #[error(
-        "account permission `{permission}` has no scope: it cannot be granted at `{scope}` in role `{role}`, only at `global`"
+        "account permission `{permission}` has no scope: it cannot be granted at `{}` in role `{role}`, only at `global`",
+        .scope.as_str()
     )]
     ScopedAccountPermission {
         /// The permission's name.
@@ -59,13 +60,13 @@ pub enum PolicyError {
     #[error("unknown permission bits `{0:#x}`")]
     UnknownPermissionBits(u32),
     /// Every role id has been handed out.
-    #[error("no role ids are left: `{0}` was the last")]
+    #[error("no role ids are left: next_role_id `{0}` is the largest there is")]
     RoleIdsExhausted(RoleId),
     /// The stored form has a version this crate does not read.
     #[error("unknown format version `{0}`: this crate reads version 1")]
     UnknownVersion(u64),
     /// The stored form names a permission that does not exist.
-    #[error("unknown permission `{permission}` in role `{role}`")]
+    #[error("unknown permission `{}` in role `{role}`", .permission.escape_debug())]
     UnknownPermission {
         /// The unknown name.
         permission: String,
@@ -73,7 +74,7 @@ pub enum PolicyError {
         role: String,
     },
     /// The stored form names a scope that does not exist.
-    #[error("unknown scope `{scope}` for permission `{permission}` in role `{role}`")]
+    #[error("unknown scope `{}` for permission `{permission}` in role `{role}`", .scope.escape_debug())]
     UnknownScope {
         /// The unknown scope.
         scope: String,

@@ -248,6 +248,7 @@ pub(crate) fn check_assignment<'p>(
     Decision::new(Reason::AssignmentAllowed {
         actor_role,
         new_role,
+        current_role: target_role,
     })
 }
 

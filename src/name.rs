@@ -22,6 +22,9 @@ pub(crate) fn validate(name: &str) -> Result<&str, PolicyError> {
     if trimmed.chars().any(char::is_control) {
         return Err(invalid("it contains a control character"));
     }
+    if trimmed.chars().any(is_invisible) {
+        return Err(invalid("it contains an invisible formatting character"));
+    }
     let key = fold(trimmed);
     if BuiltInRole::ALL.iter().any(|role| fold(role.name()) == key) {
         return Err(PolicyError::BuiltInName(trimmed.to_owned()));
@@ -29,18 +32,37 @@ pub(crate) fn validate(name: &str) -> Result<&str, PolicyError> {
     Ok(trimmed)
 }
 
-/// The name as an error repeats it: cut after a little more than the longest valid name, so
-/// that a huge hostile name does not become a huge message.
-fn shorten(name: &str) -> String {
+/// Invisible formatting characters (zero-width spaces and joiners, bidirectional controls,
+/// byte-order marks, soft hyphens, line separators): they would let two names that look the
+/// same, or a name that looks like a built-in one, pass as different.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// User input as an error keeps it: cut after a little more than the longest valid name, so
+/// that a huge hostile string does not become a huge message. (Messages escape it too.)
+pub(crate) fn shorten(name: &str) -> String {
     match name.char_indices().nth(MAX_NAME_CHARS + 8) {
         Some((end, _)) => format!("{}…", &name[..end]),
         None => name.to_owned(),
     }
 }
 
-/// The key under which names are compared: case-insensitive.
+/// The key under which names are compared: case-insensitive. Upper-casing first folds the
+/// letters lower-casing alone keeps apart (`ß` and `SS`, final and medial sigma).
 pub(crate) fn fold(name: &str) -> String {
-    name.to_lowercase()
+    name.to_uppercase().to_lowercase()
 }
 
 #[cfg(test)]
@@ -59,6 +81,28 @@ mod tests {
             panic!("a huge name must be refused");
         };
         assert_eq!(name.chars().count(), MAX_NAME_CHARS + 9);
+    }
+
+    #[test]
+    fn refuses_invisible_characters_and_escapes_them_in_errors() {
+        for name in [
+            "\u{200B}",
+            "Night\u{200D}shift",
+            "Administrator\u{FEFF}",
+            "a\u{202E}b",
+        ] {
+            assert!(validate(name).is_err(), "{name:?}");
+        }
+        let Err(error) = validate("a\u{1b}[2Jb") else {
+            panic!("a control character must be refused");
+        };
+        assert!(!error.to_string().contains('\u{1b}'), "{error}");
+    }
+
+    #[test]
+    fn fold_matches_full_case_mapping() {
+        assert_eq!(fold("Straße"), fold("STRASSE"));
+        assert_eq!(fold("ΟΔΟΣ"), fold("οδοσ"));
     }
 
     #[test]

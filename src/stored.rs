@@ -8,6 +8,9 @@ use core::fmt;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use core::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -28,7 +31,39 @@ struct StoredPolicy<'a> {
     revision: u64,
     next_role_id: RoleId,
     #[serde(borrow)]
-    custom_roles: Vec<StoredRole<'a>>,
+    custom_roles: Vec<MapOnly<StoredRole<'a>>>,
+}
+
+/// Reads `T` from a map (a JSON object) only. Derived structs would also read the positional
+/// array form, which this crate never writes, so it is refused rather than accepted.
+struct MapOnly<T>(T);
+
+impl<T: Serialize> Serialize for MapOnly<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for MapVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(MapVisitor(PhantomData))
+            .map(MapOnly)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,6 +72,8 @@ struct StoredRole<'a> {
     id: RoleId,
     #[serde(borrow)]
     name: Cow<'a, str>,
+    /// Required, `null` included, so that every loaded document saves back the same.
+    #[serde(deserialize_with = "Option::deserialize")]
     cloned_from: Option<RoleId>,
     #[serde(borrow)]
     grants: StoredGrants<'a>,
@@ -107,18 +144,20 @@ impl Serialize for Policy {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let custom_roles = self
             .custom_roles()
-            .map(|role| StoredRole {
-                id: role.id,
-                name: Cow::Borrowed(role.name()),
-                cloned_from: role.cloned_from,
-                grants: StoredGrants(
-                    role.grants()
-                        .filter_map(|(permission, scope)| {
-                            let name = permission.permission_name()?;
-                            Some((Cow::Borrowed(name), Cow::Borrowed(scope.as_str())))
-                        })
-                        .collect(),
-                ),
+            .map(|role| {
+                MapOnly(StoredRole {
+                    id: role.id,
+                    name: Cow::Borrowed(role.name()),
+                    cloned_from: role.cloned_from,
+                    grants: StoredGrants(
+                        role.grants()
+                            .filter_map(|(permission, scope)| {
+                                let name = permission.permission_name()?;
+                                Some((Cow::Borrowed(name), Cow::Borrowed(scope.as_str())))
+                            })
+                            .collect(),
+                    ),
+                })
             })
             .collect();
         StoredPolicy {
@@ -134,7 +173,7 @@ impl Serialize for Policy {
 
 impl<'de> Deserialize<'de> for Policy {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let stored = StoredPolicy::deserialize(deserializer)?;
+        let MapOnly(stored) = MapOnly::<StoredPolicy<'de>>::deserialize(deserializer)?;
         load(stored).map_err(de::Error::custom)
     }
 }
@@ -148,7 +187,7 @@ fn load(stored: StoredPolicy<'_>) -> Result<Policy, PolicyError> {
     let mut custom = RoleMap::default();
     custom.reserve(stored.custom_roles.len());
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
-    for role in stored.custom_roles {
+    for MapOnly(role) in stored.custom_roles {
         let role = load_role(&role, next)?;
         if names.insert(name::fold(role.name()), role.id).is_some() {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
@@ -170,7 +209,7 @@ fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError>
     let valid = name::validate(&stored.name)?;
     if valid != stored.name {
         return Err(PolicyError::InvalidName {
-            name: valid.to_owned(),
+            name: name::shorten(&stored.name),
             problem: "it has leading or trailing white space",
         });
     }
@@ -197,13 +236,13 @@ fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError>
     for (permission_name, scope_name) in &stored.grants.0 {
         let Some(permission) = Permissions::from_permission_name(permission_name) else {
             return Err(PolicyError::UnknownPermission {
-                permission: permission_name.to_string(),
+                permission: name::shorten(permission_name),
                 role: role_name(),
             });
         };
         let Some(scope) = Scope::from_name(scope_name) else {
             return Err(PolicyError::UnknownScope {
-                scope: scope_name.to_string(),
+                scope: name::shorten(scope_name),
                 permission: permission_name.to_string(),
                 role: role_name(),
             });

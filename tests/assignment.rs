@@ -140,7 +140,7 @@ fn cases() -> Vec<Case> {
             Some(SALES_USER),
             SUPPORT_AGENT,
             "AssignmentAllowed",
-            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Support Agent\" and of the user's current role",
+            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Support Agent\" and of the user's current role \"Sales User\"",
         ),
         case(
             "Account Admin makes another user Account Admin",
@@ -148,7 +148,7 @@ fn cases() -> Vec<Case> {
             Some(SUPPORT_AGENT),
             ACCOUNT_ADMIN,
             "AssignmentAllowed",
-            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Account Admin\" and of the user's current role",
+            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Account Admin\" and of the user's current role \"Support Agent\"",
         ),
         case(
             "Account Admin demotes another Account Admin",
@@ -156,7 +156,7 @@ fn cases() -> Vec<Case> {
             Some(ACCOUNT_ADMIN),
             RESTRICTED_USER,
             "AssignmentAllowed",
-            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role",
+            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role \"Account Admin\"",
         ),
         case(
             "Account Admin gives a custom role",
@@ -164,7 +164,7 @@ fn cases() -> Vec<Case> {
             Some(ADMINISTRATOR),
             GROUP_REPLIER,
             "AssignmentAllowed",
-            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role",
+            "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role \"Administrator\"",
         ),
         // Nobody changes their own role.
         case(
@@ -223,7 +223,7 @@ fn cases() -> Vec<Case> {
             Some(SUPPORT_AGENT),
             SALES_USER,
             "AssignmentAllowed",
-            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Sales User\" and of the user's current role",
+            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Sales User\" and of the user's current role \"Support Agent\"",
         ),
         case(
             "Administrator gives Administrator",
@@ -231,7 +231,7 @@ fn cases() -> Vec<Case> {
             Some(RESTRICTED_USER),
             ADMINISTRATOR,
             "AssignmentAllowed",
-            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Administrator\" and of the user's current role",
+            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Administrator\" and of the user's current role \"Restricted User\"",
         ),
         case(
             "Administrator gives the Account Admin's clone",
@@ -239,7 +239,7 @@ fn cases() -> Vec<Case> {
             Some(RESTRICTED_USER),
             ADMIN_CLONE,
             "AssignmentAllowed",
-            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Admin Clone\" and of the user's current role",
+            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Admin Clone\" and of the user's current role \"Restricted User\"",
         ),
         case(
             "Account Admin's clone gives Administrator",
@@ -247,7 +247,7 @@ fn cases() -> Vec<Case> {
             Some(SALES_USER),
             ADMINISTRATOR,
             "AssignmentAllowed",
-            "allowed: role \"Admin Clone\" holds manage_users and every grant of role \"Administrator\" and of the user's current role",
+            "allowed: role \"Admin Clone\" holds manage_users and every grant of role \"Administrator\" and of the user's current role \"Sales User\"",
         ),
         case(
             "Account Admin's clone gives Account Admin",
@@ -264,7 +264,7 @@ fn cases() -> Vec<Case> {
             Some(RESTRICTED_USER),
             GROUP_REPLIER,
             "AssignmentAllowed",
-            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role",
+            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role \"Restricted User\"",
         ),
         case(
             "Group Lead gives reply at Restricted (narrower)",
@@ -272,7 +272,7 @@ fn cases() -> Vec<Case> {
             Some(SALES_USER),
             RESTRICTED_USER,
             "AssignmentAllowed",
-            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role",
+            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role \"Sales User\"",
         ),
         case(
             "Group Lead gives reply at Global (wider)",
@@ -312,7 +312,7 @@ fn cases() -> Vec<Case> {
             Some(SALES_USER),
             GROUP_REPLIER,
             "AssignmentAllowed",
-            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role",
+            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role \"Sales User\"",
         ),
         // Team permissions compare the same way.
         case(
@@ -354,7 +354,7 @@ fn cases() -> Vec<Case> {
             Some(DELETED),
             SUPPORT_AGENT,
             "AssignmentAllowed",
-            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Support Agent\" and of the user's current role",
+            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Support Agent\", and the user's current role is unknown, so it grants nothing",
         ),
         case(
             "Group Lead and a target with an unknown role",
@@ -362,7 +362,7 @@ fn cases() -> Vec<Case> {
             Some(RoleId(777)),
             RESTRICTED_USER,
             "AssignmentAllowed",
-            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role",
+            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\", and the user's current role is unknown, so it grants nothing",
         ),
         // Plans.
         on(
@@ -395,7 +395,7 @@ fn cases() -> Vec<Case> {
                 Some(SALES_USER),
                 SUPPORT_AGENT,
                 "AssignmentAllowed",
-                "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Support Agent\" and of the user's current role",
+                "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Support Agent\" and of the user's current role \"Sales User\"",
             ),
         ),
         on(
@@ -406,7 +406,7 @@ fn cases() -> Vec<Case> {
                 Some(GLOBAL_REPLIER),
                 RESTRICTED_USER,
                 "AssignmentAllowed",
-                "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role",
+                "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role \"Global Replier\"",
             ),
         ),
         on(
@@ -417,7 +417,7 @@ fn cases() -> Vec<Case> {
                 Some(SALES_USER),
                 RESTRICTED_USER,
                 "AssignmentAllowed",
-                "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role",
+                "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\" and of the user's current role \"Sales User\"",
             ),
         ),
         on(
@@ -428,7 +428,7 @@ fn cases() -> Vec<Case> {
                 Some(SALES_USER),
                 GROUP_REPLIER,
                 "AssignmentAllowed",
-                "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role",
+                "allowed: role \"Account Admin\" holds manage_users and every grant of role \"Group Replier\" and of the user's current role \"Sales User\"",
             ),
         ),
     ]
@@ -599,7 +599,13 @@ fn every_combination_agrees_with_the_model() {
                         Reason::AssignmentAllowed {
                             actor_role,
                             new_role,
+                            current_role,
                         } => {
+                            assert_eq!(
+                                current_role.map(|r| r.id()),
+                                policy.role(t).map(|r| r.id()),
+                                "{case}"
+                            );
                             assert!(sentence.contains(&format!("\"{}\"", actor_role.name())));
                             assert!(sentence.contains(&format!("\"{}\"", new_role.name())));
                         }

@@ -405,12 +405,12 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
         (
             "account permission at Group",
             Replace(r#""view_people":"global""#, r#""view_people":"group""#),
-            "account permission `view_people` has no scope: it cannot be granted at `Group` in role `Intern`",
+            "account permission `view_people` has no scope: it cannot be granted at `group` in role `Intern`",
         ),
         (
             "account permission at Restricted",
             Replace(r#""view_people":"global""#, r#""manage_faqs":"restricted""#),
-            "account permission `manage_faqs` has no scope: it cannot be granted at `Restricted` in role `Intern`",
+            "account permission `manage_faqs` has no scope: it cannot be granted at `restricted` in role `Intern`",
         ),
         (
             "manage_custom_roles on a custom role",
@@ -512,12 +512,12 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
         (
             "name with a control character",
             Replace(r#""name":"Intern""#, r#""name":"In\u0007tern""#),
-            "invalid role name `In\u{7}tern`: it contains a control character",
+            "invalid role name `In\\u{7}tern`: it contains a control character",
         ),
         (
             "name with leading space",
             Replace(r#""name":"Intern""#, r#""name":" Intern""#),
-            "invalid role name `Intern`: it has leading or trailing white space",
+            "invalid role name ` Intern`: it has leading or trailing white space",
         ),
         (
             "name with a trailing newline",
@@ -630,7 +630,7 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
         // Not a policy at all.
         ("empty input", Whole(String::new()), "EOF"),
         ("truncated", Whole(VALID[..VALID.len() / 2].to_owned()), "EOF"),
-        ("an array", Whole("[]".into()), "invalid length 0"),
+        ("an array", Whole("[]".into()), "expected an object"),
         ("null", Whole("null".into()), "invalid type: null"),
         ("trailing junk", Whole(format!("{VALID} x")), "trailing characters"),
     ]
@@ -692,8 +692,6 @@ fn loading_never_panics_on_damaged_documents() {
 /// serde's derive also reads a struct from a JSON array, so a document this crate never writes
 /// (`[1,"pro",0,100,[]]`) loads as a policy: the readable, named-field form is not enforced.
 #[test]
-#[ignore = "engine bug: stored.rs derives Deserialize for StoredPolicy/StoredRole, which also \
-            accepts the positional array form; loading should refuse it (fail closed)"]
 fn the_positional_array_form_is_refused() {
     for document in [
         r#"[1,"pro",0,100,[]]"#,

@@ -202,9 +202,9 @@ fn write_fact(f: &mut fmt::Formatter<'_>, permission: Permissions, fact: Fact) -
             return write!(f, ", and team {group} is not one of the user's teams")
         }
         (Fact::NoGroup, false) => {
-            ", and the conversation has no group and is not assigned to the user"
+            ", and the conversation has no group, and the user is neither its assignee nor a participant"
         }
-        (Fact::NoGroup, true) => ", and the resource belongs to no team and is not about the user",
+        (Fact::NoGroup, true) => ", and the resource is account-wide (no team) and not about the user, so only Global scope reaches it",
         (Fact::NotTakenUp, false) => {
             ", and the user is neither the conversation's assignee nor a participant"
         }

@@ -9,7 +9,7 @@ use crate::{Plan, RoleId, Scope};
 #[non_exhaustive]
 pub enum PolicyError {
     /// The actor's role does not hold `manage_custom_roles`.
-    #[error("role `{role}` may not manage custom roles: only a holder of manage_custom_roles may")]
+    #[error("role `{role}` may not create, change, rename or delete custom roles: only the account admin (manage_custom_roles) may")]
     NotAllowed {
         /// The actor's role name.
         role: String,

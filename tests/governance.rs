@@ -561,7 +561,7 @@ fn only_a_holder_of_manage_custom_roles_may_change_custom_roles() {
         role: "Administrator".into()
     }
     .to_string()
-    .contains("role `Administrator` may not manage custom roles"));
+    .contains("role `Administrator` may not create, change, rename or delete custom roles"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1274,7 +1274,7 @@ fn refusals() -> Vec<Refusal> {
             PolicyError::NotAllowed {
                 role: "Administrator".into(),
             },
-            "role `Administrator` may not manage custom roles",
+            "role `Administrator` may not create, change, rename or delete custom roles",
         ),
         refusal(
             "grant by Support Manager",
@@ -1282,7 +1282,7 @@ fn refusals() -> Vec<Refusal> {
             PolicyError::NotAllowed {
                 role: "Support Manager".into(),
             },
-            "role `Support Manager` may not manage custom roles",
+            "role `Support Manager` may not create, change, rename or delete custom roles",
         ),
         refusal(
             "revoke by a custom role cloned from Administrator",
@@ -1290,7 +1290,7 @@ fn refusals() -> Vec<Refusal> {
             PolicyError::NotAllowed {
                 role: "Administrator Clone".into(),
             },
-            "role `Administrator Clone` may not manage custom roles",
+            "role `Administrator Clone` may not create, change, rename or delete custom roles",
         ),
         refusal(
             "delete by an unknown role id",
@@ -1476,7 +1476,7 @@ fn refusals() -> Vec<Refusal> {
                 PolicyError::NotAllowed {
                     role: "Administrator".into(),
                 },
-                "role `Administrator` may not manage custom roles",
+                "role `Administrator` may not create, change, rename or delete custom roles",
             ),
         ),
     ]

@@ -2,7 +2,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(clippy::pedantic)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 // Every public `Result` method documents its errors in one `# Errors` section; `must_use` on
 // every getter would be noise beyond the ones that matter (decisions, filters, lookups).
 #![allow(clippy::must_use_candidate)]
@@ -23,6 +26,7 @@ mod policy;
 mod role;
 mod role_map;
 mod scope;
+mod sql;
 mod stored;
 
 pub use decision::{Decision, Fact, Reason};
@@ -35,3 +39,4 @@ pub use plan::Plan;
 pub use policy::Policy;
 pub use role::{BuiltInRole, Role};
 pub use scope::Scope;
+pub use sql::{ParticipantsTable, SqlColumns, SqlError, SqlFilter};

@@ -26,6 +26,7 @@ mod policy;
 mod role;
 mod role_map;
 mod scope;
+mod sql;
 mod stored;
 
 pub use decision::{Decision, Fact, Reason};
@@ -38,3 +39,4 @@ pub use plan::Plan;
 pub use policy::Policy;
 pub use role::{BuiltInRole, Role};
 pub use scope::Scope;
+pub use sql::{ParticipantsTable, SqlColumns, SqlError, SqlFilter};

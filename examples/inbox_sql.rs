@@ -132,24 +132,6 @@ fn all_rows(db: &Connection) -> Result<Vec<TicketRow>, Box<dyn Error>> {
 }
 
 /// The filter in words.
-fn describe(filter: &ConversationFilter<'_>) -> String {
-    match filter {
-        ConversationFilter::Everything => "every conversation".to_owned(),
-        ConversationFilter::Nothing => "no conversation".to_owned(),
-        ConversationFilter::TakenUpBy { user, groups: [] } => {
-            format!("conversations assigned to or followed by user {user}")
-        }
-        ConversationFilter::TakenUpBy { user, groups } => {
-            let groups: Vec<String> = groups.iter().map(ToString::to_string).collect();
-            let plural = if groups.len() == 1 { "" } else { "s" };
-            format!(
-                "conversations in group{plural} {}, or assigned to or followed by user {user}",
-                groups.join(", ")
-            )
-        }
-    }
-}
-
 fn main() -> Result<(), Box<dyn Error>> {
     let db = open_inbox()?;
     let everything = all_rows(&db)?;
@@ -207,7 +189,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "{name} ({role}) sees {} of {}: {}",
             rows.len(),
             everything.len(),
-            describe(&filter)
+            filter
         );
         let sql = filter.to_sql(&COLUMNS)?;
         println!("  WHERE {}   -- params {:?}", sql.sql, sql.params);

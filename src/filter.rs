@@ -1,5 +1,7 @@
 //! Inbox filters: the set of conversations a user may act on, as a value a host can query by.
 
+use core::fmt;
+
 use crate::eval::contains_group;
 use crate::{GroupId, Resource, UserId};
 
@@ -9,6 +11,9 @@ use crate::{GroupId, Resource, UserId};
 /// `filter.matches(c)` equals `policy.check(subject, permissions, c).is_allowed()` for every
 /// conversation `c`, so a host can list an inbox with a query built from the parts below and
 /// get exactly what `check` would allow one by one.
+///
+/// A filter for account permissions alone is `Everything` when they are granted: they do not
+/// depend on the conversation. Ask for the conversation permission the listing is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConversationFilter<'a> {
     /// Every conversation (Global scope, or only account permissions asked for).
@@ -60,5 +65,59 @@ impl<'a> ConversationFilter<'a> {
             ConversationFilter::TakenUpBy { groups, .. } => groups,
             ConversationFilter::Everything | ConversationFilter::Nothing => &[],
         }
+    }
+}
+
+/// One phrase: `every conversation`, `no conversation`, or e.g. `conversations in groups 1, 2,
+/// or assigned to user 7, or with user 7 among the participants`.
+impl fmt::Display for ConversationFilter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (user, groups) = match *self {
+            ConversationFilter::Everything => return f.write_str("every conversation"),
+            ConversationFilter::Nothing => return f.write_str("no conversation"),
+            ConversationFilter::TakenUpBy { user, groups } => (user, groups),
+        };
+        f.write_str("conversations ")?;
+        if let Some((first, rest)) = groups.split_first() {
+            let plural = if rest.is_empty() { "" } else { "s" };
+            write!(f, "in group{plural} {first}")?;
+            for group in rest {
+                write!(f, ", {group}")?;
+            }
+            f.write_str(", or ")?;
+        }
+        write!(
+            f,
+            "assigned to user {user}, or with user {user} among the participants"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_parts() {
+        let user = UserId(7);
+        assert_eq!(
+            ConversationFilter::Everything.to_string(),
+            "every conversation"
+        );
+        assert_eq!(ConversationFilter::Nothing.to_string(), "no conversation");
+        let restricted = ConversationFilter::TakenUpBy { user, groups: &[] };
+        assert_eq!(
+            restricted.to_string(),
+            "conversations assigned to user 7, or with user 7 among the participants"
+        );
+        let groups = [GroupId(1), GroupId(2)];
+        let group = ConversationFilter::TakenUpBy {
+            user,
+            groups: &groups,
+        };
+        assert_eq!(
+            group.to_string(),
+            "conversations in groups 1, 2, or assigned to user 7, or with user 7 among the participants"
+        );
     }
 }

@@ -346,8 +346,10 @@ impl Policy {
         }
     }
 
+    /// Counts a change. Saturates rather than wraps, so a revision never repeats an old one
+    /// (2^64 changes are out of reach anyway).
     fn bump(&mut self) {
-        self.revision = self.revision.wrapping_add(1);
+        self.revision = self.revision.saturating_add(1);
     }
 }
 

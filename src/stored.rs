@@ -123,13 +123,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for StoredGrants<'a> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                // At most one entry per permission is valid; more is refused on validation,
-                // so cap what is held rather than trusting a size hint.
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(32));
-                while let Some(entry) = map.next_entry::<Cow<'de, str>, Cow<'de, str>>()? {
-                    entries.push(entry);
-                    if entries.len() > 64 {
-                        return Err(de::Error::custom("a role lists more than 64 grants"));
+                // Keep at most `KEPT` entries and skip the rest: with more entries than there
+                // are permissions, the kept ones already hold an unknown or repeated name, which
+                // validation then reports by role and permission.
+                const KEPT: usize = Permissions::all().bits().count_ones() as usize + 1;
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(KEPT));
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if entries.len() < KEPT {
+                        entries.push((key, map.next_value::<Cow<'de, str>>()?));
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
                     }
                 }
                 Ok(StoredGrants(entries))
@@ -173,8 +176,22 @@ impl Serialize for Policy {
 
 impl<'de> Deserialize<'de> for Policy {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let MapOnly(stored) = MapOnly::<StoredPolicy<'de>>::deserialize(deserializer)?;
+        let MapOnly(stored) =
+            MapOnly::<StoredPolicy<'de>>::deserialize(deserializer).map_err(cap_message)?;
         load(stored).map_err(de::Error::custom)
+    }
+}
+
+/// The longest error message loading gives, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// Cuts a deserializer's message that repeats a huge piece of the input (an unknown field or
+/// variant of ten megabytes), so that a hostile document cannot flood the host's logs.
+fn cap_message<E: de::Error>(error: E) -> E {
+    let message = error.to_string();
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => E::custom(format_args!("{}… (message cut)", &message[..end])),
+        None => error,
     }
 }
 

@@ -437,9 +437,9 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
             "permission `view_people` is listed twice in role `Intern`",
         ),
         (
-            "more than 64 grants",
+            "more grants than permissions",
             Whole(too_many_grants),
-            "more than 64 grants",
+            "unknown permission `p0` in role `Regional Agent`",
         ),
         (
             "grants as a list",

@@ -22,6 +22,7 @@ enum Need {
 }
 
 /// Refuses a request that no role could grant: nothing asked, or bits that name nothing.
+#[inline]
 fn refuse_request(permissions: Permissions) -> Option<Reason<'static>> {
     if permissions.is_empty() {
         return Some(Reason::NothingAsked);
@@ -31,6 +32,7 @@ fn refuse_request(permissions: Permissions) -> Option<Reason<'static>> {
 }
 
 /// What `role` requires of the resource for `permissions` (known, non-empty) to be allowed.
+#[inline]
 fn need(role: &Role, permissions: Permissions) -> Need {
     let grants = role.grants;
     // Account permissions only count at Global: grant and load never store them narrower, and
@@ -70,7 +72,44 @@ fn need(role: &Role, permissions: Permissions) -> Need {
 
 /// Decides whether `subject`, holding `role` (looked up from `subject.role`; `None` when the
 /// policy holds no such role), may do all of `permissions` on `resource`.
+///
+/// Most checks ask for what the role grants at Global, which one mask settles: that path is
+/// inlined into the caller, and everything else is one call away in [`check_fully`], so the
+/// common case carries none of the other cases' code (measured: it halves a Global check).
+#[inline]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
+    role: Option<&'p Role>,
+    subject: &Subject<'_>,
+    permissions: Permissions,
+    resource: &R,
+) -> Decision<'p> {
+    if let Some(role) = role {
+        if role.grants.at_least(Scope::Global).contains(permissions)
+            && refuse_request(permissions).is_none()
+        {
+            let (permission, fact) = match permissions.intersection(Permissions::SCOPED).first() {
+                Some(scoped) => (scoped, Fact::Everywhere),
+                None => (
+                    permissions.first().unwrap_or(permissions),
+                    Fact::AccountWide,
+                ),
+            };
+            let scope = Scope::Global;
+            return Decision::new(Reason::Granted {
+                role,
+                permission,
+                scope,
+                fact,
+            });
+        }
+    }
+    check_fully(role, subject, permissions, resource)
+}
+
+/// Decides anything, allowed or denied, with the reason; [`check`] calls it for what the Global
+/// mask does not settle.
+#[inline(never)]
+fn check_fully<'p, R: Resource + ?Sized>(
     role: Option<&'p Role>,
     subject: &Subject<'_>,
     permissions: Permissions,
@@ -110,6 +149,7 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
 
 /// Whether `scope` (Restricted or Group) reaches `resource` for `subject`: `Ok` with the fact
 /// that let it, or `Err` with the fact that kept it out. Cheapest facts first.
+#[inline]
 fn reach<R: Resource + ?Sized>(
     subject: &Subject<'_>,
     resource: &R,
@@ -138,15 +178,28 @@ fn reach<R: Resource + ?Sized>(
 
 /// Whether `wanted` is among `groups`, which may be long, unsorted and repeat itself.
 ///
-/// Long lists go 32 ids at a time, comparing only the low 32 bits of each id and without a
-/// branch per id, so the compiler packs four ids into one vector even on baseline x86-64
-/// (SSE2 has no 64-bit compare); a chunk whose low bits match somewhere is then compared
-/// exactly, so ids that agree only in their low half cost a second look, never a wrong answer.
-/// What is left (under 32) goes 16 at a time comparing whole ids, then one by one. A user in a
-/// thousand groups costs about a hundred nanoseconds (see the README's Performance section).
+/// Short lists (most users are in a few groups) are scanned in line; long ones go to
+/// [`contains_group_long`], kept out of line so that its vector code does not weigh on every
+/// check.
+#[inline]
 pub(crate) fn contains_group(groups: &[GroupId], wanted: GroupId) -> bool {
+    const SHORT: usize = 16;
+    if groups.len() <= SHORT {
+        groups.iter().any(|group| group.0 == wanted.0)
+    } else {
+        contains_group_long(groups, wanted)
+    }
+}
+
+/// Scans a long group list 32 ids at a time, comparing only the low 32 bits of each id and
+/// without a branch per id, so the compiler packs four ids into one vector even on baseline
+/// x86-64 (SSE2 has no 64-bit compare); a chunk whose low bits match somewhere is then compared
+/// exactly, so ids that agree only in their low half cost a second look, never a wrong answer.
+/// What is left (under 32) goes one by one. A user in a thousand groups costs under a hundred
+/// nanoseconds (see the README's Performance section).
+#[inline(never)]
+fn contains_group_long(groups: &[GroupId], wanted: GroupId) -> bool {
     const WIDE: usize = 32;
-    const NARROW: usize = 16;
     // Truncation is the point: the low half only filters, the exact comparison decides.
     #[allow(clippy::cast_possible_truncation)]
     let low = wanted.0 as u32;
@@ -161,17 +214,7 @@ pub(crate) fn contains_group(groups: &[GroupId], wanted: GroupId) -> bool {
             return true;
         }
     }
-    let mut narrow = wide.remainder().chunks_exact(NARROW);
-    for chunk in &mut narrow {
-        #[allow(clippy::needless_bitwise_bool)]
-        let hit = chunk
-            .iter()
-            .fold(false, |hit, group| hit | (group.0 == wanted.0));
-        if hit {
-            return true;
-        }
-    }
-    narrow.remainder().iter().any(|group| group.0 == wanted.0)
+    wide.remainder().iter().any(|group| group.0 == wanted.0)
 }
 
 /// The set of conversations `subject` may do all of `permissions` on, as a value a host can

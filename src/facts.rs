@@ -43,6 +43,7 @@ pub trait Resource {
 
     /// Whether `user` takes part in the resource without being its assignee: a
     /// collaborator, follower or secondary owner. None by default.
+    #[inline]
     fn has_participant(&self, user: UserId) -> bool {
         let _ = user;
         false
@@ -61,14 +62,17 @@ pub struct Conversation<'a> {
 }
 
 impl Resource for Conversation<'_> {
+    #[inline]
     fn group(&self) -> Option<GroupId> {
         self.group
     }
 
+    #[inline]
     fn assignee(&self) -> Option<UserId> {
         self.assignee
     }
 
+    #[inline]
     fn has_participant(&self, user: UserId) -> bool {
         self.participants.contains(&user)
     }
@@ -79,10 +83,12 @@ impl Resource for Conversation<'_> {
 pub struct Team(pub GroupId);
 
 impl Resource for Team {
+    #[inline]
     fn group(&self) -> Option<GroupId> {
         Some(self.0)
     }
 
+    #[inline]
     fn assignee(&self) -> Option<UserId> {
         None
     }
@@ -94,10 +100,12 @@ impl Resource for Team {
 pub struct Account;
 
 impl Resource for Account {
+    #[inline]
     fn group(&self) -> Option<GroupId> {
         None
     }
 
+    #[inline]
     fn assignee(&self) -> Option<UserId> {
         None
     }
@@ -109,24 +117,29 @@ impl Resource for Account {
 pub struct AboutUser(pub UserId);
 
 impl Resource for AboutUser {
+    #[inline]
     fn group(&self) -> Option<GroupId> {
         None
     }
 
+    #[inline]
     fn assignee(&self) -> Option<UserId> {
         Some(self.0)
     }
 }
 
 impl<R: Resource + ?Sized> Resource for &R {
+    #[inline]
     fn group(&self) -> Option<GroupId> {
         (**self).group()
     }
 
+    #[inline]
     fn assignee(&self) -> Option<UserId> {
         (**self).assignee()
     }
 
+    #[inline]
     fn has_participant(&self, user: UserId) -> bool {
         (**self).has_participant(user)
     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::decision::Decision;
 use crate::filter::ConversationFilter;
 use crate::grants::Grants;
+use crate::role::builtin_role;
 use crate::role_map::RoleMap;
 use crate::{eval, name};
 use crate::{BuiltInRole, Permissions, Plan, PolicyError, Resource, Role, RoleId, Scope, Subject};
@@ -79,10 +80,17 @@ impl Policy {
     #[inline]
     pub fn role(&self, id: RoleId) -> Option<&Role> {
         if id.is_builtin_range() {
-            BuiltInRole::from_id(id).map(BuiltInRole::role)
+            builtin_role(id)
         } else {
-            self.custom.get(&id)
+            self.custom_role_by_id(id)
         }
+    }
+
+    /// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and
+    /// built-in roles (the common case) need none of it.
+    #[inline(never)]
+    fn custom_role_by_id(&self, id: RoleId) -> Option<&Role> {
+        self.custom.get(&id)
     }
 
     /// The role with this name, compared case-insensitively after trimming.

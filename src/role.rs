@@ -143,6 +143,14 @@ impl BuiltInRole {
     }
 }
 
+/// The built-in role with id `id`, straight from the table: one bounds check, no detour
+/// through [`BuiltInRole`], because every check starts here.
+#[inline]
+pub(crate) fn builtin_role(id: RoleId) -> Option<&'static Role> {
+    let index = usize::try_from(id.0).ok()?.checked_sub(1)?;
+    BUILTIN_ROLES.get(index)
+}
+
 const CONVERSATIONS_BUT_DELETE: Permissions =
     Permissions::CONVERSATION_KIND.difference(Permissions::DELETE_CONVERSATION);
 const SALES_CONVERSATIONS: Permissions =

@@ -45,13 +45,6 @@ fn need(role: &Role, permissions: Permissions) -> Need {
         return Need::NotGranted(missing);
     }
     let scoped = permissions.intersection(Permissions::SCOPED);
-    let Some(first_scoped) = scoped.first() else {
-        let permission = permissions.first().unwrap_or(permissions);
-        return Need::Anywhere {
-            permission,
-            fact: Fact::AccountWide,
-        };
-    };
     if let Some(permission) = scoped.difference(grants.at_least(Scope::Group)).first() {
         return Need::Within {
             permission,
@@ -64,9 +57,20 @@ fn need(role: &Role, permissions: Permissions) -> Need {
             scope: Scope::Group,
         };
     }
-    Need::Anywhere {
-        permission: first_scoped,
-        fact: Fact::Everywhere,
+    let (permission, fact) = named_at_global(permissions);
+    Need::Anywhere { permission, fact }
+}
+
+/// What a decision settled at Global names: the first scoped permission, which Global scope
+/// carries to every resource, or for account permissions alone the first of them.
+#[inline]
+fn named_at_global(permissions: Permissions) -> (Permissions, Fact) {
+    match permissions.intersection(Permissions::SCOPED).first() {
+        Some(scoped) => (scoped, Fact::Everywhere),
+        None => (
+            permissions.first().unwrap_or(permissions),
+            Fact::AccountWide,
+        ),
     }
 }
 
@@ -87,13 +91,7 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
         if role.grants.at_least(Scope::Global).contains(permissions)
             && refuse_request(permissions).is_none()
         {
-            let (permission, fact) = match permissions.intersection(Permissions::SCOPED).first() {
-                Some(scoped) => (scoped, Fact::Everywhere),
-                None => (
-                    permissions.first().unwrap_or(permissions),
-                    Fact::AccountWide,
-                ),
-            };
+            let (permission, fact) = named_at_global(permissions);
             let scope = Scope::Global;
             return Decision::new(Reason::Granted {
                 role,

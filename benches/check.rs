@@ -11,10 +11,18 @@
 //! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles;
 //! - `filter/...`: building a filter, and matching it against 1,000,000 conversations, next to
 //!   `check` on the same 1,000,000.
+//!
+//! The fixtures come from the tests' deterministic PRNG (splitmix64, `tests/common`), so every
+//! run measures the same data.
+
+// The tests' shared helpers; the bench uses their PRNG.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use helpdesk_policy::{
     BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, RoleId, Scope, Subject, UserId,
@@ -130,23 +138,6 @@ mod native {
     }
 }
 
-/// splitmix64, for reproducible fixtures.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 const ME: u64 = 7;
 const OTHER: u64 = 8;
 
@@ -155,7 +146,7 @@ fn groups_of(n: u64) -> Vec<u64> {
     let mut rng = Rng(n);
     let mut groups: Vec<u64> = (1..=n).map(|g| g * 13).collect();
     for i in (1..groups.len()).rev() {
-        let j = usize::try_from(rng.below(i as u64 + 1)).unwrap();
+        let j = rng.below(i + 1);
         groups.swap(i, j);
     }
     groups
@@ -355,7 +346,7 @@ fn bench_roles(c: &mut Criterion) {
         let random: Vec<Subject<'_>> = (0..4096)
             .map(|_| Subject {
                 user: UserId(ME),
-                role: ids[usize::try_from(rng.below(count as u64)).unwrap()],
+                role: ids[rng.below(count)],
                 groups: &groups,
             })
             .collect();
@@ -439,11 +430,11 @@ fn bench_filter(c: &mut Criterion) {
     let mut pool: Vec<u64> = Vec::with_capacity(CONVERSATIONS * 2);
     let mut rows = Vec::with_capacity(CONVERSATIONS);
     for _ in 0..CONVERSATIONS {
-        let group = (rng.below(10) != 0).then(|| rng.below(64) * 13);
-        let assignee = (rng.below(4) != 0).then(|| rng.below(16));
+        let group = (rng.below(10) != 0).then(|| rng.below(64) as u64 * 13);
+        let assignee = (rng.below(4) != 0).then(|| rng.below(16) as u64);
         let start = pool.len();
         for _ in 0..rng.below(4) {
-            pool.push(rng.below(16));
+            pool.push(rng.below(16) as u64);
         }
         rows.push((group, assignee, start..pool.len()));
     }

@@ -4,40 +4,16 @@
 //! filter's readable parts (`Everything`, `Nothing`, `TakenUpBy { user, groups }`, `user()`,
 //! `groups()`), which a host turns into its inbox query.
 //!
-//! The random cases come from a small deterministic PRNG (splitmix64) written here, so every run
-//! checks the same cases and a failure names the seed-free case that broke.
+//! The random cases come from a small deterministic PRNG (splitmix64, in `tests/common`), so
+//! every run checks the same cases and a failure names the seed-free case that broke.
 
+mod common;
+
+use common::Rng;
 use helpdesk_policy::{
     AboutUser, Account, BuiltInRole, Conversation, ConversationFilter, Fact, GroupId, Permissions,
     Plan, Policy, Reason, RoleId, Scope, Subject, Team, UserId,
 };
-
-/// splitmix64: tiny, deterministic, good enough to spread test cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform-enough in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `num / den`.
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.next() % den < num
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Group ids the subjects and conversations draw from: small ones, and ones that differ from
 /// small ones only in their high 32 bits, so a scan that compared half words would be caught.

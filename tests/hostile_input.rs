@@ -2,9 +2,12 @@
 //! never panics, refuses what a policy could not have written, and whatever it accepts saves
 //! back the same bytes and decides without panicking.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use common::Rng;
 use helpdesk_policy::{
     AboutUser, Account, BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, PolicyError,
     RoleId, Scope, Subject, Team, UserId,
@@ -222,26 +225,7 @@ fn every_prefix_of_a_valid_document_is_refused() {
 // Random mutations
 // ---------------------------------------------------------------------------------------------
 
-/// SplitMix64: a small deterministic generator, so every run mutates the same way.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % (n as u64)).unwrap()
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+// The mutations draw from `common::Rng` (splitmix64, seeded), so every run mutates the same way.
 
 /// Bytes that tend to keep JSON well-formed, or break it in interesting ways.
 const INTERESTING: &[u8] = b"\"{}[],:0123456789-+.eE\\untrl /\x00\x7f\xc3\xa9\xff";

@@ -1,9 +1,13 @@
 //! Proof on a real database: the rows a rendered filter returns from SQLite are exactly the
 //! conversations `check` allows, for 10,000 random conversations and many random subjects,
-//! built-in and custom roles, and permission sets.
+//! built-in and custom roles, and permission sets. The data come from a deterministic PRNG
+//! (splitmix64, in `tests/common`), so every run tests the same data.
+
+mod common;
 
 use std::collections::HashSet;
 
+use common::Rng;
 use helpdesk_policy::{
     BuiltInRole, ConversationFilter, GroupId, ParticipantsTable, Permissions, Plan, Policy,
     Resource, RoleId, Scope, SqlColumns, SqlError, Subject, UserId,
@@ -14,33 +18,6 @@ const CONVERSATIONS: i64 = 10_000;
 const USERS: u64 = 60;
 const GROUPS: u64 = 30;
 const SUBJECTS: usize = 200;
-
-/// A deterministic PRNG (splitmix64), so every run tests the same data.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[usize::try_from(self.below(items.len() as u64)).unwrap()]
-    }
-}
 
 /// A conversation as the host loads it from the database.
 #[derive(Debug)]
@@ -69,7 +46,8 @@ impl Resource for Row {
     }
 }
 
-fn sql_id(rng: &mut SplitMix64, range: u64) -> i64 {
+fn sql_id(rng: &mut Rng, range: u64) -> i64 {
+    let range = range as usize;
     match rng.below(100) {
         0 => -i64::try_from(rng.below(range) + 1).unwrap(), // negative: no id
         1 => i64::MAX,
@@ -77,11 +55,11 @@ fn sql_id(rng: &mut SplitMix64, range: u64) -> i64 {
     }
 }
 
-fn random_rows(rng: &mut SplitMix64, count: i64) -> Vec<Row> {
+fn random_rows(rng: &mut Rng, count: i64) -> Vec<Row> {
     (1..=count)
         .map(|id| {
-            let group_id = (!rng.chance(15)).then(|| sql_id(rng, GROUPS));
-            let assignee_id = (!rng.chance(30)).then(|| sql_id(rng, USERS));
+            let group_id = (!rng.chance(15, 100)).then(|| sql_id(rng, GROUPS));
+            let assignee_id = (!rng.chance(30, 100)).then(|| sql_id(rng, USERS));
             let participants = (0..rng.below(4)).map(|_| sql_id(rng, USERS)).collect();
             Row {
                 id,
@@ -183,7 +161,7 @@ const COLUMN_SETS: [SqlColumns<'static>; 2] = [
 
 /// The built-in roles, random custom roles cloned and granted at mixed scopes, and one deleted
 /// custom role (whose holders are denied everything).
-fn roles(policy: &mut Policy, rng: &mut SplitMix64) -> Vec<RoleId> {
+fn roles(policy: &mut Policy, rng: &mut Rng) -> Vec<RoleId> {
     let owner = Subject {
         user: UserId(0),
         role: policy.builtin(BuiltInRole::AccountAdmin),
@@ -197,21 +175,21 @@ fn roles(policy: &mut Policy, rng: &mut SplitMix64) -> Vec<RoleId> {
         BuiltInRole::SupportAgent.id(),
     ];
     for n in 0..24 {
-        let source = if rng.chance(60) {
-            rng.pick(&narrow)
+        let source = if rng.chance(60, 100) {
+            *rng.pick(&narrow)
         } else {
-            rng.pick(&roles)
+            *rng.pick(&roles)
         };
         let role = policy
             .clone_role(&owner, source, &format!("Custom {n}"))
             .unwrap();
         for _ in 0..rng.below(5) + 1 {
-            let permission = rng.pick(&scoped);
-            if rng.chance(20) {
+            let permission = *rng.pick(&scoped);
+            if rng.chance(20, 100) {
                 policy.revoke(&owner, role, permission).unwrap();
             } else {
                 // Mostly narrow scopes: they are what the query has to get right.
-                let scope = rng.pick(&[
+                let scope = *rng.pick(&[
                     Scope::Restricted,
                     Scope::Restricted,
                     Scope::Group,
@@ -250,23 +228,23 @@ fn permission_sets() -> Vec<Permissions> {
     sets
 }
 
-fn random_user(rng: &mut SplitMix64) -> UserId {
+fn random_user(rng: &mut Rng) -> UserId {
     match rng.below(100) {
         0 => UserId(u64::MAX),
         1 => UserId(u64::try_from(i64::MAX).unwrap()),
-        _ => UserId(rng.below(USERS)),
+        _ => UserId(rng.below(USERS as usize) as u64),
     }
 }
 
-fn random_groups(rng: &mut SplitMix64) -> Vec<GroupId> {
+fn random_groups(rng: &mut Rng) -> Vec<GroupId> {
     let mut groups: Vec<GroupId> = (0..rng.below(7))
         .map(|_| match rng.below(50) {
             0 => GroupId(1 << 63),
             1 => GroupId(u64::try_from(i64::MAX).unwrap()),
-            _ => GroupId(rng.below(GROUPS)),
+            _ => GroupId(rng.below(GROUPS as usize) as u64),
         })
         .collect();
-    if rng.chance(5) {
+    if rng.chance(5, 100) {
         // Many groups, repeated: one placeholder each after deduplication.
         groups.extend((0..200).map(|g| GroupId(g % GROUPS)));
     }
@@ -318,7 +296,7 @@ fn assert_agrees<'a>(
 
 #[test]
 fn rendered_queries_return_exactly_what_check_allows() {
-    let mut rng = SplitMix64(0x5EED_F1DE);
+    let mut rng = Rng(0x5EED_F1DE);
     let rows = random_rows(&mut rng, CONVERSATIONS);
     let db = database(&rows);
     let mut policy = Policy::new(Plan::Enterprise);
@@ -329,7 +307,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
     let mut subjects: Vec<(UserId, RoleId, Vec<GroupId>)> = (0..SUBJECTS)
         .map(|_| {
             let groups = random_groups(&mut rng);
-            (random_user(&mut rng), rng.pick(&roles), groups)
+            (random_user(&mut rng), *rng.pick(&roles), groups)
         })
         .collect();
     // Users and groups no SQL integer can hold, at Restricted and Group scope.
@@ -349,7 +327,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
         let columns = &COLUMN_SETS[n % COLUMN_SETS.len()];
         // One random set, and one every inbox needs.
         let permission_sets = [
-            rng.pick(&sets),
+            *rng.pick(&sets),
             [Permissions::VIEW_CONVERSATIONS, Permissions::REPLY][n % 2],
         ];
         for permissions in permission_sets {
@@ -380,7 +358,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
 
 #[test]
 fn an_unqualified_id_is_refused_because_the_subquery_would_misread_it() {
-    let mut rng = SplitMix64(7);
+    let mut rng = Rng(7);
     let rows = random_rows(&mut rng, 2_000);
     let db = database(&rows);
     let filter = ConversationFilter::TakenUpBy {

@@ -6,6 +6,9 @@
 //! rule. The engine's own role data (`Role::scope_of`, `Role::grants`, ...) is checked *against*
 //! the transcription, never used to compute an expected answer.
 
+mod common;
+
+use common::brief;
 use helpdesk_policy::{
     AboutUser, Account, BuiltInRole, Conversation, Fact, GroupId, Permissions, Plan, Policy,
     Reason, Resource, RoleId, Scope, Subject, Team, UserId,
@@ -462,34 +465,6 @@ fn situations_match_the_scope_rule_and_their_resources() {
                 s.name
             );
         }
-    }
-}
-
-/// A reason without the role's internals, for failure messages.
-fn brief(reason: &Reason<'_>) -> String {
-    match *reason {
-        Reason::Granted {
-            role,
-            permission,
-            scope,
-            fact,
-        } => format!(
-            "Granted({}, {permission}, {scope:?}, {fact:?})",
-            role.name()
-        ),
-        Reason::OutOfScope {
-            role,
-            permission,
-            scope,
-            fact,
-        } => format!(
-            "OutOfScope({}, {permission}, {scope:?}, {fact:?})",
-            role.name()
-        ),
-        Reason::NotGranted { role, permission } => {
-            format!("NotGranted({}, {permission})", role.name())
-        }
-        other => format!("{other:?}"),
     }
 }
 

@@ -2,6 +2,9 @@
 //! data for every variant, requests no role could grant, several permissions at once, group
 //! lists of any shape and length, host row types, and resources about one user.
 
+mod common;
+
+use common::brief;
 use helpdesk_policy::{
     AboutUser, Account, BuiltInRole, Conversation, Decision, Fact, GroupId, Permissions, Plan,
     Policy, Reason, Resource, RoleId, Scope, Subject, Team, UserId,
@@ -130,34 +133,6 @@ fn verify(
         ));
     }
     (!problems.is_empty()).then(|| format!("{case}: {}", problems.join("; ")))
-}
-
-/// A reason without the role's internals, for failure messages.
-fn brief(reason: &Reason<'_>) -> String {
-    match *reason {
-        Reason::Granted {
-            role,
-            permission,
-            scope,
-            fact,
-        } => format!(
-            "Granted({}, {permission}, {scope:?}, {fact:?})",
-            role.name()
-        ),
-        Reason::OutOfScope {
-            role,
-            permission,
-            scope,
-            fact,
-        } => format!(
-            "OutOfScope({}, {permission}, {scope:?}, {fact:?})",
-            role.name()
-        ),
-        Reason::NotGranted { role, permission } => {
-            format!("NotGranted({}, {permission})", role.name())
-        }
-        other => format!("{other:?}"),
-    }
 }
 
 fn report(failures: &[String]) {

@@ -38,3 +38,32 @@ impl Rng {
         &items[self.below(items.len())]
     }
 }
+
+/// A reason without the role's internals, for failure messages.
+pub fn brief(reason: &helpdesk_policy::Reason<'_>) -> String {
+    use helpdesk_policy::Reason;
+    match *reason {
+        Reason::Granted {
+            role,
+            permission,
+            scope,
+            fact,
+        } => format!(
+            "Granted({}, {permission}, {scope:?}, {fact:?})",
+            role.name()
+        ),
+        Reason::OutOfScope {
+            role,
+            permission,
+            scope,
+            fact,
+        } => format!(
+            "OutOfScope({}, {permission}, {scope:?}, {fact:?})",
+            role.name()
+        ),
+        Reason::NotGranted { role, permission } => {
+            format!("NotGranted({}, {permission})", role.name())
+        }
+        other => format!("{other:?}"),
+    }
+}

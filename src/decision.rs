@@ -128,8 +128,8 @@ pub enum Reason<'p> {
         actor_role: &'p Role,
         /// The role to be given.
         new_role: &'p Role,
-        /// The user's current role; `None` when the policy no longer holds it (deleted), so
-        /// it grants nothing.
+        /// The user's current role; `None` when the policy deleted it, so it grants nothing
+        /// (a role id the policy never issued is denied instead, as unknown).
         current_role: Option<&'p Role>,
     },
     /// Denied: nobody changes their own role.
@@ -314,7 +314,7 @@ impl fmt::Display for Decision<'_> {
                         write!(f, " and of the user's current role \"{}\"", current.name())
                     }
                     None => f.write_str(
-                        ", and the user's current role is unknown, so it grants nothing",
+                        ", and the user's current role was deleted, so it grants nothing",
                     ),
                 }
             }

@@ -14,6 +14,7 @@
 
 mod agent_filter;
 mod catalogue;
+mod change;
 mod decision;
 mod error;
 mod eval;
@@ -35,11 +36,12 @@ mod vocabulary;
 
 pub use agent_filter::AgentFilter;
 pub use catalogue::PermissionInfo;
-pub use decision::{Decision, Fact, Reason};
+pub use change::Change;
+pub use decision::{Decision, DecisionRecord, Denied, Fact, Reason};
 pub use error::{ErrorKind, PolicyError};
 pub use facts::{AboutUser, Account, Conversation, Resource, Subject, Team};
 pub use filter::ConversationFilter;
-pub use ids::{GroupId, RoleId, UserId};
+pub use ids::{GroupId, InvalidId, RoleId, UserId};
 pub use permissions::{PermissionKind, Permissions};
 pub use plan::Plan;
 pub use policy::Policy;

@@ -1,0 +1,194 @@
+//! The audit log: who changed what, at which revision, when.
+
+use helpdesk_policy::{Policy, Role, UserId};
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+use crate::app::sql_user;
+use crate::db;
+use crate::error::ApiError;
+
+/// One change as stored and served: the sentence, whether it widens access, and the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRecord {
+    /// One sentence a person reads in the log.
+    pub sentence: String,
+    /// Whether the change gives someone more than before (flag it in the log).
+    pub widens: bool,
+    /// The change as data.
+    pub change: serde_json::Value,
+}
+
+/// What changed between two revisions of the policy.
+pub fn policy_changes(before: &Policy, after: &Policy) -> Vec<ChangeRecord> {
+    let mut records = Vec::new();
+    if before.plan() != after.plan() {
+        records.push(ChangeRecord {
+            sentence: format!("plan changed from {} to {}", before.plan(), after.plan()),
+            widens: after.plan().has_custom_roles() && !before.plan().has_custom_roles(),
+            change: serde_json::json!({"kind": "plan_changed", "before": before.plan(), "after": after.plan()}),
+        });
+    }
+    let mut ids: Vec<_> = before.roles().chain(after.roles()).map(Role::id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let (old, new) = (before.role(id), after.role(id));
+        match (old, new) {
+            (None, Some(new)) => records.push(ChangeRecord {
+                sentence: format!("role \"{}\" created", new.name()),
+                widens: false,
+                change: serde_json::json!({"kind": "role_created", "role": id.0, "name": new.name()}),
+            }),
+            (Some(old), None) => records.push(ChangeRecord {
+                sentence: format!("role \"{}\" deleted", old.name()),
+                widens: false,
+                change: serde_json::json!({"kind": "role_deleted", "role": id.0, "name": old.name()}),
+            }),
+            (Some(old), Some(new)) => {
+                if old.name() != new.name() {
+                    records.push(ChangeRecord {
+                        sentence: format!(
+                            "role \"{}\" renamed to \"{}\"",
+                            old.name(),
+                            new.name()
+                        ),
+                        widens: false,
+                        change: serde_json::json!({"kind": "role_renamed", "role": id.0, "before": old.name(), "after": new.name()}),
+                    });
+                }
+                for (name, permission) in helpdesk_policy::Permissions::permission_names() {
+                    let (was, is) = (old.scope_of(permission), new.scope_of(permission));
+                    if was != is {
+                        records.push(ChangeRecord {
+                            sentence: format!(
+                                "role \"{}\": {name} {} -> {}",
+                                new.name(),
+                                was.map_or("none", |s| s.as_str()),
+                                is.map_or("none", |s| s.as_str())
+                            ),
+                            widens: is > was,
+                            change: serde_json::json!({"kind": "grant_changed", "role": id.0, "permission": name, "before": was, "after": is}),
+                        });
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    records
+}
+
+/// Stores one audit entry (inside the caller's transaction).
+///
+/// # Errors
+/// A database error.
+pub fn insert(
+    conn: &Connection,
+    actor: UserId,
+    revision: u64,
+    changes: &[ChangeRecord],
+) -> Result<(), ApiError> {
+    let changes = serde_json::to_string(changes)
+        .map_err(|error| ApiError::internal(format!("cannot store the audit entry: {error}")))?;
+    let revision = i64::try_from(revision)
+        .map_err(|_| ApiError::internal("the revision no longer fits an SQL integer"))?;
+    conn.execute(
+        "INSERT INTO audit (actor_id, revision, created_at, changes) VALUES (?, ?, ?, ?)",
+        params![sql_user(actor)?, revision, db::now(), changes],
+    )?;
+    Ok(())
+}
+
+/// One entry of `GET /api/audit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The entry's id (ascending in time).
+    pub id: i64,
+    /// Who made the change.
+    pub actor: Actor,
+    /// The policy revision after the change.
+    pub revision: u64,
+    /// When, in UTC (`2026-11-29T08:21:29Z`).
+    pub time: String,
+    /// What changed.
+    pub changes: Vec<ChangeRecord>,
+}
+
+/// The author of an audit entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Their user id.
+    pub id: i64,
+    /// Their name, if the user still exists.
+    pub name: Option<String>,
+}
+
+/// Every entry, newest first.
+///
+/// # Errors
+/// A database error, or a stored entry that no longer parses.
+pub fn list(conn: &Connection) -> Result<Vec<Entry>, ApiError> {
+    let mut statement = conn.prepare(
+        "SELECT a.id, a.actor_id, u.name, a.revision, a.created_at, a.changes \
+         FROM audit a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, i64>(3)?,
+            row.get::<_, i64>(4)?,
+            row.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (id, actor, name, revision, at, changes) = row?;
+        let changes = serde_json::from_str(&changes).map_err(|error| {
+            ApiError::internal(format!("audit entry {id} does not parse: {error}"))
+        })?;
+        entries.push(Entry {
+            id,
+            actor: Actor { id: actor, name },
+            revision: u64::try_from(revision).unwrap_or(0),
+            time: utc(at),
+            changes,
+        });
+    }
+    Ok(entries)
+}
+
+/// Seconds since the Unix epoch as an ISO 8601 UTC time (days to civil date: H. Hinnant).
+pub fn utc(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_formats_known_instants() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_795_940_489), "2026-11-29T08:21:29Z");
+    }
+}

@@ -224,6 +224,7 @@ fn bench_scopes(c: &mut Criterion) {
                 user: UserId(ME),
                 role: role.id(),
                 groups: &groups,
+                view_only: &[],
             };
             let conversation = Conversation {
                 group: Some(GroupId(group)),
@@ -288,6 +289,7 @@ fn policy_with_roles(count: usize) -> (Policy, Vec<RoleId>) {
         user: UserId(1),
         role: BuiltInRole::AccountAdmin.id(),
         groups: &[],
+        view_only: &[],
     };
     let sources = [
         BuiltInRole::SalesUser,
@@ -341,6 +343,7 @@ fn bench_roles(c: &mut Criterion) {
             user: UserId(ME),
             role: *ids.last().unwrap(),
             groups: &groups,
+            view_only: &[],
         };
         let mut rng = Rng(count as u64);
         let random: Vec<Subject<'_>> = (0..4096)
@@ -348,6 +351,7 @@ fn bench_roles(c: &mut Criterion) {
                 user: UserId(ME),
                 role: ids[rng.below(count)],
                 groups: &groups,
+                view_only: &[],
             })
             .collect();
         for subject in random.iter().chain([&last]) {
@@ -421,6 +425,7 @@ fn bench_filter(c: &mut Criterion) {
         user: UserId(ME),
         role: BuiltInRole::SalesUser.id(),
         groups: &groups,
+        view_only: &[],
     };
     let user = native::User::viewing_at(ME, native::Scope::Group, native_groups.clone());
 

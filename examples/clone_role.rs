@@ -23,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     };
 
     // An intern views conversations and adds private notes, but may not reply.
@@ -45,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         user: UserId(2),
         role: policy.builtin(BuiltInRole::Administrator),
         groups: &[],
+        view_only: &[],
     };
     match policy.clone_role(&admin, agent, "Shadow Admin") {
         Err(refusal) => println!("Administrator cloning a role: refused: {refusal}\n"),
@@ -95,6 +97,7 @@ fn decisions(policy: &Policy) -> Vec<String> {
             user: UserId(7),
             role: role.id(),
             groups: &[EUROPE],
+            view_only: &[],
         };
         let asks = [
             (

@@ -82,6 +82,7 @@ fn main() {
             user: ME,
             role: policy.builtin(role),
             groups: &MY_GROUPS,
+            view_only: &[],
         };
         println!();
         println!("== {} (role id {})", role.name(), policy.builtin(role));
@@ -105,6 +106,7 @@ fn main() {
         user: ME,
         role: policy.builtin(BuiltInRole::RestrictedUser),
         groups: &MY_GROUPS,
+        view_only: &[],
     };
     let [(mine_label, mine), _, (assigned_label, assigned), ..] = CONVERSATIONS;
     let note_and_resolve = Permissions::ADD_PRIVATE_NOTE | Permissions::RESOLVE_CONVERSATION;

@@ -141,6 +141,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     };
     // A custom role: a Support Agent who sees and answers only their own groups' conversations.
     let tier1 = policy.clone_role(&owner, policy.builtin(BuiltInRole::SupportAgent), "Tier 1")?;
@@ -158,6 +159,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         user: UserId(user),
         role: policy.builtin(role),
         groups,
+        view_only: &[],
     };
     let agents = [
         ("Ada", owner),

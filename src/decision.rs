@@ -59,6 +59,13 @@ pub enum Fact {
     Participant,
     /// The resource's group is one of the user's groups.
     InUsersGroups(GroupId),
+    /// The resource's group is one of the user's view-only groups, which reach viewing and
+    /// private notes ([`Permissions::VIEW_ONLY_REACH`]).
+    InUsersViewOnlyGroups(GroupId),
+    /// The resource's group is one of the user's view-only groups, which do not reach the
+    /// permission (only viewing and private notes), and the user is neither its assignee nor
+    /// a participant.
+    ViewOnlyGroup(GroupId),
     /// The resource's group is not one of the user's groups, and the user is neither its
     /// assignee nor a participant.
     OutsideUsersGroups(GroupId),
@@ -86,10 +93,11 @@ pub enum Reason<'p> {
     },
     /// Denied: no permission was asked for.
     NothingAsked,
-    /// Denied: the permission set carries bits that name no permission.
+    /// Denied: the permission set carries bits that name no permission of the policy's
+    /// vocabulary.
     UnknownPermission {
         /// The unknown bits.
-        bits: u32,
+        bits: u64,
     },
     /// Denied: the policy holds no role with this id (never created, or deleted).
     UnknownRole {
@@ -164,18 +172,30 @@ pub enum Reason<'p> {
     },
 }
 
-/// Writes `grants reply at Group scope`, or `grants manage_faqs` for an account permission.
-fn write_grant(f: &mut fmt::Formatter<'_>, permission: Permissions, scope: Scope) -> fmt::Result {
-    if permission.kind() == Some(PermissionKind::Account) {
-        write!(f, "grants {permission}")
+/// Writes `grants reply at Group scope`, or `grants manage_faqs` for an account permission,
+/// naming the permission from the role's own table (extensions included).
+fn write_grant(
+    f: &mut fmt::Formatter<'_>,
+    role: &Role,
+    permission: Permissions,
+    scope: Scope,
+) -> fmt::Result {
+    let name = role.table.display(permission);
+    if role.table.kind(permission) == Some(PermissionKind::Account) {
+        write!(f, "grants {name}")
     } else {
-        write!(f, "grants {permission} at {scope} scope")
+        write!(f, "grants {name} at {scope} scope")
     }
 }
 
 /// Writes the fact as the end of a sentence, phrased for the permission's kind.
-fn write_fact(f: &mut fmt::Formatter<'_>, permission: Permissions, fact: Fact) -> fmt::Result {
-    let team = permission.kind() == Some(PermissionKind::Team);
+fn write_fact(
+    f: &mut fmt::Formatter<'_>,
+    role: &Role,
+    permission: Permissions,
+    fact: Fact,
+) -> fmt::Result {
+    let team = role.table.kind(permission) == Some(PermissionKind::Team);
     let text = match (fact, team) {
         (Fact::Everywhere, false) => ", which reaches every conversation",
         (Fact::Everywhere, true) => ", which reaches every team and the whole account",
@@ -191,6 +211,24 @@ fn write_fact(f: &mut fmt::Formatter<'_>, permission: Permissions, fact: Fact) -
         }
         (Fact::InUsersGroups(group), true) => {
             return write!(f, ", and team {group} is one of the user's teams")
+        }
+        (Fact::InUsersViewOnlyGroups(group), _) => {
+            return write!(
+                f,
+                ", and the conversation's group {group} is one of the user's view-only groups, which reach viewing and private notes"
+            )
+        }
+        (Fact::ViewOnlyGroup(group), false) => {
+            return write!(
+                f,
+                ", and the conversation's group {group} is one of the user's view-only groups, which reach only viewing and private notes"
+            )
+        }
+        (Fact::ViewOnlyGroup(group), true) => {
+            return write!(
+                f,
+                ", and team {group} is one of the user's view-only groups, which reach no team permission"
+            )
         }
         (Fact::OutsideUsersGroups(group), false) => {
             return write!(
@@ -243,8 +281,8 @@ impl fmt::Display for Decision<'_> {
                 fact,
             } => {
                 write!(f, "role \"{}\" ", role.name())?;
-                write_grant(f, permission, scope)?;
-                write_fact(f, permission, fact)
+                write_grant(f, role, permission, scope)?;
+                write_fact(f, role, permission, fact)
             }
             Reason::NothingAsked => f.write_str("no permission was asked for"),
             Reason::UnknownPermission { bits } => {
@@ -257,7 +295,8 @@ impl fmt::Display for Decision<'_> {
                 )
             }
             Reason::NotGranted { role, permission } => {
-                write!(f, "role \"{}\" does not grant {permission}", role.name())
+                let name = role.table.display(permission);
+                write!(f, "role \"{}\" does not grant {name}", role.name())
             }
             Reason::AssignmentAllowed {
                 actor_role,
@@ -293,7 +332,7 @@ impl fmt::Display for Decision<'_> {
                 actor_scope,
             } => {
                 write!(f, "role \"{}\" ", new_role.name())?;
-                write_grant(f, permission, scope)?;
+                write_grant(f, new_role, permission, scope)?;
                 write!(f, ", but the actor's role \"{}\" ", actor_role.name())?;
                 write_actor_scope(f, actor_scope)
             }
@@ -305,7 +344,7 @@ impl fmt::Display for Decision<'_> {
                 actor_scope,
             } => {
                 write!(f, "the user's current role \"{}\" ", target_role.name())?;
-                write_grant(f, permission, scope)?;
+                write_grant(f, target_role, permission, scope)?;
                 write!(f, ", but the actor's role \"{}\" ", actor_role.name())?;
                 write_actor_scope(f, actor_scope)
             }

@@ -56,14 +56,54 @@ pub enum PolicyError {
         /// The role's name.
         role: String,
     },
-    /// A permission set carried bits that name no permission.
+    /// A permission set carried bits that name no permission of the policy's vocabulary.
     #[error("unknown permission bits `{0:#x}`")]
-    UnknownPermissionBits(u32),
+    UnknownPermissionBits(u64),
+    /// A permission name that the vocabulary lacks (parsing names).
+    #[error("unknown permission `{}`", .0.escape_debug())]
+    UnknownPermissionName(String),
+    /// A role description is too long or has control characters.
+    #[error("invalid role description `{}`: {problem}", .description.escape_debug())]
+    InvalidDescription {
+        /// The description as given (shortened).
+        description: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The revision is at its largest value: counting another change would repeat it, and
+    /// compare-and-swap would miss a conflict.
+    #[error("revision `{0}` is the largest there is: no further change can be counted")]
+    RevisionExhausted(u64),
+    /// A vocabulary's extension is invalid.
+    #[error("invalid extension permission `{}`: {problem}", .name.escape_debug())]
+    InvalidExtension {
+        /// The extension's name (shortened).
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A stored document is not of the stored form (syntax, shape or types).
+    #[error("invalid policy document: {0}")]
+    InvalidDocument(String),
+    /// A stored role's description is missing (version 2), present (version 1) or invalid.
+    #[error("role `{role}`: {problem}")]
+    BadStoredDescription {
+        /// The role's name.
+        role: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A stored role lists more grants than any vocabulary has permissions.
+    #[error("role `{role}` lists more than 64 grants")]
+    TooManyGrants {
+        /// The role's name.
+        role: String,
+    },
     /// Every role id has been handed out.
     #[error("no role ids are left: next_role_id `{0}` is the largest there is")]
     RoleIdsExhausted(RoleId),
     /// The stored form has a version this crate does not read.
-    #[error("unknown format version `{0}`: this crate reads version 1")]
+    #[error("unknown format version `{0}`: this crate reads versions 1 and 2")]
     UnknownVersion(u64),
     /// The stored form names a permission that does not exist.
     #[error("unknown permission `{}` in role `{role}`", .permission.escape_debug())]
@@ -119,4 +159,40 @@ pub enum PolicyError {
     /// The stored next role id lies inside the built-in range.
     #[error("next_role_id `{0}` lies in the built-in range")]
     BadNextRoleId(RoleId),
+}
+
+/// What kind of refusal a [`PolicyError`] is, so that a host maps errors to responses (HTTP
+/// statuses, say) without matching on messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The actor may not make this change (HTTP 403).
+    Forbidden,
+    /// The role named does not exist (HTTP 404).
+    NotFound,
+    /// The policy cannot count the change: role ids or revisions exhausted (HTTP 409).
+    Conflict,
+    /// The input is invalid: a bad or taken name, a bad description, permission, scope or
+    /// document (HTTP 422, or 400 for a document).
+    InvalidInput,
+    /// The account's plan does not have custom roles (HTTP 402).
+    Plan,
+}
+
+impl PolicyError {
+    /// What kind of refusal this is.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PolicyError::NotAllowed { .. }
+            | PolicyError::BuiltInRoleImmutable(_)
+            | PolicyError::ManageCustomRolesOnCustomRole { .. } => ErrorKind::Forbidden,
+            PolicyError::UnknownRole(_) => ErrorKind::NotFound,
+            PolicyError::RoleIdsExhausted(_) | PolicyError::RevisionExhausted(_) => {
+                ErrorKind::Conflict
+            }
+            PolicyError::PlanWithoutCustomRoles(_) => ErrorKind::Plan,
+            _ => ErrorKind::InvalidInput,
+        }
+    }
 }

@@ -3,9 +3,20 @@
 //! Nothing here allocates, and nothing depends on how many roles the policy holds: the caller
 //! looks the role up (O(1)) and hands it in.
 
+use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};
 use crate::filter::ConversationFilter;
 use crate::{GroupId, Permissions, Plan, Resource, Role, RoleId, Scope, Subject};
+
+/// What the policy's vocabulary says about permission bits, copied into the policy so that a
+/// check reads two words instead of following a pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Masks {
+    /// Every permission of the vocabulary.
+    pub(crate) known: Permissions,
+    /// The conversation and team permissions: granted at a scope.
+    pub(crate) scoped: Permissions,
+}
 
 /// What a role's grants require of the resource, before any fact is read.
 enum Need {
@@ -14,58 +25,64 @@ enum Need {
     /// Allowed whatever the resource: only account permissions, or everything at Global.
     Anywhere { permission: Permissions, fact: Fact },
     /// `permission` is granted at `scope` only (the narrowest of those asked for): the
-    /// resource must be within that scope's reach.
+    /// resource must be within that scope's reach. At Group scope, `view_only_blocker` is the
+    /// first permission that needs the group and that a view-only group does not reach
+    /// (outside [`Permissions::VIEW_ONLY_REACH`]); `None` when view-only groups reach the set.
     Within {
         permission: Permissions,
         scope: Scope,
+        view_only_blocker: Option<Permissions>,
     },
 }
 
 /// Refuses a request that no role could grant: nothing asked, or bits that name nothing.
 #[inline]
-fn refuse_request(permissions: Permissions) -> Option<Reason<'static>> {
+fn refuse_request(masks: Masks, permissions: Permissions) -> Option<Reason<'static>> {
     if permissions.is_empty() {
         return Some(Reason::NothingAsked);
     }
-    let bits = permissions.unknown_bits();
+    let bits = permissions.bits() & !masks.known.bits();
     (bits != 0).then_some(Reason::UnknownPermission { bits })
 }
 
 /// What `role` requires of the resource for `permissions` (known, non-empty) to be allowed.
 #[inline]
-fn need(role: &Role, permissions: Permissions) -> Need {
+fn need(role: &Role, masks: Masks, permissions: Permissions) -> Need {
     let grants = role.grants;
     // Account permissions only count at Global: grant and load never store them narrower, and
     // should that ever slip, they fail closed here rather than pass at a narrower scope.
     let usable = grants
         .at_least(Scope::Restricted)
-        .intersection(Permissions::SCOPED)
+        .intersection(masks.scoped)
         .union(grants.at_least(Scope::Global));
     if let Some(missing) = permissions.difference(usable).first() {
         return Need::NotGranted(missing);
     }
-    let scoped = permissions.intersection(Permissions::SCOPED);
+    let scoped = permissions.intersection(masks.scoped);
     if let Some(permission) = scoped.difference(grants.at_least(Scope::Group)).first() {
         return Need::Within {
             permission,
             scope: Scope::Restricted,
+            view_only_blocker: None,
         };
     }
-    if let Some(permission) = scoped.difference(grants.at_least(Scope::Global)).first() {
+    let needs_group = scoped.difference(grants.at_least(Scope::Global));
+    if let Some(permission) = needs_group.first() {
         return Need::Within {
             permission,
             scope: Scope::Group,
+            view_only_blocker: needs_group.difference(Permissions::VIEW_ONLY_REACH).first(),
         };
     }
-    let (permission, fact) = named_at_global(permissions);
+    let (permission, fact) = named_at_global(masks, permissions);
     Need::Anywhere { permission, fact }
 }
 
 /// What a decision settled at Global names: the first scoped permission, which Global scope
 /// carries to every resource, or for account permissions alone the first of them.
 #[inline]
-fn named_at_global(permissions: Permissions) -> (Permissions, Fact) {
-    match permissions.intersection(Permissions::SCOPED).first() {
+fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact) {
+    match permissions.intersection(masks.scoped).first() {
         Some(scoped) => (scoped, Fact::Everywhere),
         None => (
             permissions.first().unwrap_or(permissions),
@@ -83,15 +100,16 @@ fn named_at_global(permissions: Permissions) -> (Permissions, Fact) {
 #[inline]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
     role: Option<&'p Role>,
+    masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
     resource: &R,
 ) -> Decision<'p> {
     if let Some(role) = role {
-        if role.grants.at_least(Scope::Global).contains(permissions)
-            && refuse_request(permissions).is_none()
-        {
-            let (permission, fact) = named_at_global(permissions);
+        // A role grants only known bits, so what it grants at Global is known: only the empty
+        // request is left to refuse.
+        if role.grants.at_least(Scope::Global).contains(permissions) && !permissions.is_empty() {
+            let (permission, fact) = named_at_global(masks, permissions);
             let scope = Scope::Global;
             return Decision::new(Reason::Granted {
                 role,
@@ -101,7 +119,7 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
             });
         }
     }
-    check_fully(role, subject, permissions, resource)
+    check_fully(role, masks, subject, permissions, resource)
 }
 
 /// Decides anything, allowed or denied, with the reason; [`check`] calls it for what the Global
@@ -109,17 +127,18 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
 #[inline(never)]
 fn check_fully<'p, R: Resource + ?Sized>(
     role: Option<&'p Role>,
+    masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
     resource: &R,
 ) -> Decision<'p> {
-    if let Some(reason) = refuse_request(permissions) {
+    if let Some(reason) = refuse_request(masks, permissions) {
         return Decision::new(reason);
     }
     let Some(role) = role else {
         return Decision::new(Reason::UnknownRole { role: subject.role });
     };
-    let reason = match need(role, permissions) {
+    let reason = match need(role, masks, permissions) {
         Need::NotGranted(permission) => Reason::NotGranted { role, permission },
         Need::Anywhere { permission, fact } => Reason::Granted {
             role,
@@ -127,7 +146,11 @@ fn check_fully<'p, R: Resource + ?Sized>(
             scope: Scope::Global,
             fact,
         },
-        Need::Within { permission, scope } => match reach(subject, resource, scope) {
+        Need::Within {
+            permission,
+            scope,
+            view_only_blocker,
+        } => match reach(subject, resource, scope, view_only_blocker.is_none()) {
             Ok(fact) => Reason::Granted {
                 role,
                 permission,
@@ -136,7 +159,11 @@ fn check_fully<'p, R: Resource + ?Sized>(
             },
             Err(fact) => Reason::OutOfScope {
                 role,
-                permission,
+                // A view-only group fell short: name what it does not reach.
+                permission: match fact {
+                    Fact::ViewOnlyGroup(_) => view_only_blocker.unwrap_or(permission),
+                    _ => permission,
+                },
                 scope,
                 fact,
             },
@@ -146,21 +173,29 @@ fn check_fully<'p, R: Resource + ?Sized>(
 }
 
 /// Whether `scope` (Restricted or Group) reaches `resource` for `subject`: `Ok` with the fact
-/// that let it, or `Err` with the fact that kept it out. Cheapest facts first.
+/// that let it, or `Err` with the fact that kept it out. Cheapest facts first; at Group scope
+/// a view-only group counts when `view_only_reaches` (the full membership is asked first, so
+/// it wins on overlap).
 #[inline]
 fn reach<R: Resource + ?Sized>(
     subject: &Subject<'_>,
     resource: &R,
     scope: Scope,
+    view_only_reaches: bool,
 ) -> Result<Fact, Fact> {
     if resource.assignee() == Some(subject.user) {
         return Ok(Fact::Assignee);
     }
     let group = resource.group();
+    let mut in_view_only = false;
     if scope >= Scope::Group {
         if let Some(group) = group {
             if contains_group(subject.groups, group) {
                 return Ok(Fact::InUsersGroups(group));
+            }
+            in_view_only = contains_group(subject.view_only, group);
+            if in_view_only && view_only_reaches {
+                return Ok(Fact::InUsersViewOnlyGroups(group));
             }
         }
     }
@@ -169,9 +204,50 @@ fn reach<R: Resource + ?Sized>(
     }
     Err(match (scope, group) {
         (Scope::Restricted, _) => Fact::NotTakenUp,
+        (_, Some(group)) if in_view_only => Fact::ViewOnlyGroup(group),
         (_, Some(group)) => Fact::OutsideUsersGroups(group),
         (_, None) => Fact::NoGroup,
     })
+}
+
+/// Every permission `subject` (holding `role`) may do on `resource`, equal bit by bit to
+/// [`check`] of each: the Global mask, widened by whichever facts the resource offers.
+#[inline]
+pub(crate) fn allowed<R: Resource + ?Sized>(
+    role: Option<&Role>,
+    masks: Masks,
+    subject: &Subject<'_>,
+    resource: &R,
+) -> Permissions {
+    let Some(role) = role else {
+        return Permissions::empty();
+    };
+    let grants = role.grants;
+    let global = grants.at_least(Scope::Global);
+    let any = grants
+        .at_least(Scope::Restricted)
+        .intersection(masks.scoped);
+    if global.contains(any) {
+        return global;
+    }
+    if resource.assignee() == Some(subject.user) {
+        return global.union(any);
+    }
+    let mut allowed = global;
+    if let Some(group) = resource.group() {
+        let at_group = grants.at_least(Scope::Group).intersection(masks.scoped);
+        if !global.contains(at_group) {
+            if contains_group(subject.groups, group) {
+                allowed |= at_group;
+            } else if contains_group(subject.view_only, group) {
+                allowed |= at_group.intersection(Permissions::VIEW_ONLY_REACH);
+            }
+        }
+    }
+    if !allowed.contains(any) && resource.has_participant(subject.user) {
+        allowed |= any;
+    }
+    allowed
 }
 
 /// Whether `wanted` is among `groups`, which may be long, unsorted and repeat itself.
@@ -219,13 +295,14 @@ fn contains_group_long(groups: &[GroupId], wanted: GroupId) -> bool {
 /// turn into a query. Agrees with [`check`] on every conversation.
 pub(crate) fn filter<'a>(
     role: Option<&Role>,
+    masks: Masks,
     subject: &Subject<'a>,
     permissions: Permissions,
 ) -> ConversationFilter<'a> {
-    let (Some(role), None) = (role, refuse_request(permissions)) else {
+    let (Some(role), None) = (role, refuse_request(masks, permissions)) else {
         return ConversationFilter::Nothing;
     };
-    match need(role, permissions) {
+    match need(role, masks, permissions) {
         Need::NotGranted(_) => ConversationFilter::Nothing,
         Need::Anywhere { .. } => ConversationFilter::Everything,
         Need::Within {
@@ -234,25 +311,70 @@ pub(crate) fn filter<'a>(
         } => ConversationFilter::TakenUpBy {
             user: subject.user,
             groups: &[],
+            view_only: &[],
         },
-        Need::Within { .. } => ConversationFilter::TakenUpBy {
+        Need::Within {
+            view_only_blocker, ..
+        } => ConversationFilter::TakenUpBy {
             user: subject.user,
             groups: subject.groups,
+            view_only: if view_only_blocker.is_none() {
+                subject.view_only
+            } else {
+                &[]
+            },
         },
     }
+}
+
+/// The agents who may do all of `permissions` on `resource`, from every role of the policy.
+/// Agrees with [`check`] for every subject.
+pub(crate) fn who_may<'p, R: Resource + ?Sized>(
+    roles: impl Iterator<Item = &'p Role>,
+    masks: Masks,
+    permissions: Permissions,
+    resource: &R,
+) -> AgentFilter {
+    let mut filter = AgentFilter::for_resource(resource);
+    if refuse_request(masks, permissions).is_some() {
+        return filter;
+    }
+    for role in roles {
+        match need(role, masks, permissions) {
+            Need::NotGranted(_) => {}
+            Need::Anywhere { .. } => filter.everywhere.push(role.id),
+            Need::Within {
+                scope: Scope::Restricted,
+                ..
+            } => filter.taking_up.push(role.id),
+            Need::Within {
+                view_only_blocker, ..
+            } => {
+                filter.taking_up.push(role.id);
+                filter.members.push(role.id);
+                if view_only_blocker.is_none() {
+                    filter.view_only_members.push(role.id);
+                }
+            }
+        }
+    }
+    filter.finish()
 }
 
 /// Decides whether `actor` may give `target` the role `new_role`.
 ///
 /// The caller looks up the three roles; `None` means the policy holds no such role.
+///
+/// `target_deleted` says whether the policy issued the target's role id and deleted it since
+/// (then it holds nothing); an id it never issued is unknown, and denied.
 pub(crate) fn check_assignment<'p>(
     plan: Plan,
     actor: (&Subject<'_>, Option<&'p Role>),
-    target: (&Subject<'_>, Option<&'p Role>),
+    target: (&Subject<'_>, Option<&'p Role>, bool),
     new_role: (RoleId, Option<&'p Role>),
 ) -> Decision<'p> {
     let (actor, actor_role) = actor;
-    let (target, target_role) = target;
+    let (target, target_role, target_deleted) = target;
     let Some(actor_role) = actor_role else {
         return Decision::new(Reason::UnknownRole { role: actor.role });
     };
@@ -273,6 +395,10 @@ pub(crate) fn check_assignment<'p>(
     let Some(new_role) = new_role.1 else {
         return Decision::new(Reason::UnknownRole { role: new_role.0 });
     };
+    // A stale or foreign id never opens an assignment; only a deleted one holds nothing.
+    if target_role.is_none() && !target_deleted {
+        return Decision::new(Reason::UnknownRole { role: target.role });
+    }
     if new_role.is_custom() && !plan.has_custom_roles() {
         return Decision::new(Reason::CustomRolesUnavailable {
             role: new_role,

@@ -1,10 +1,22 @@
 //! The facts the host supplies: who asks, and what they ask about.
 
+use std::borrow::Cow;
+
 use crate::{GroupId, RoleId, UserId};
 
-/// The user asking: their id, their role, and the groups (teams) they belong to.
+/// The user asking: their id, their role, the groups (teams) they belong to, and the groups
+/// they may read but not work in.
 ///
-/// `groups` borrows the host's slice: any order, duplicates allowed, any length.
+/// The lists borrow the host's slices: any order, duplicates allowed, any length, and they may
+/// overlap (a group in both is a full membership). Build one with [`Subject::new`] so that
+/// call sites do not name every field:
+///
+/// ```
+/// use helpdesk_policy::{GroupId, RoleId, Subject, UserId};
+///
+/// let s = Subject::new(UserId(7), RoleId(4), &[GroupId(2)]).with_view_only(&[GroupId(9)]);
+/// assert_eq!(s.view_only, [GroupId(9)]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Subject<'a> {
     /// The user.
@@ -13,6 +25,29 @@ pub struct Subject<'a> {
     pub role: RoleId,
     /// The groups the user belongs to.
     pub groups: &'a [GroupId],
+    /// The groups the user may read but not work in: at Group scope they reach only
+    /// [`Permissions::VIEW_ONLY_REACH`](crate::Permissions::VIEW_ONLY_REACH) (viewing and
+    /// private notes), and never team permissions.
+    pub view_only: &'a [GroupId],
+}
+
+impl<'a> Subject<'a> {
+    /// A subject with no view-only groups.
+    #[must_use]
+    pub const fn new(user: UserId, role: RoleId, groups: &'a [GroupId]) -> Subject<'a> {
+        Subject {
+            user,
+            role,
+            groups,
+            view_only: &[],
+        }
+    }
+
+    /// The same subject with `view_only` as its view-only groups.
+    #[must_use]
+    pub const fn with_view_only(self, view_only: &'a [GroupId]) -> Subject<'a> {
+        Subject { view_only, ..self }
+    }
 }
 
 /// The facts of a resource that scopes are checked against.
@@ -48,6 +83,14 @@ pub trait Resource {
         let _ = user;
         false
     }
+
+    /// Every participant, for [`Policy::who_may`](crate::Policy::who_may), which must name
+    /// them rather than ask about one user. None by default: a type that overrides
+    /// [`has_participant`](Resource::has_participant) should override this too, or `who_may`
+    /// leaves its participants out (narrower than `check`, never wider).
+    fn participants(&self) -> Cow<'_, [UserId]> {
+        Cow::Borrowed(&[])
+    }
 }
 
 /// A conversation's facts.
@@ -75,6 +118,10 @@ impl Resource for Conversation<'_> {
     #[inline]
     fn has_participant(&self, user: UserId) -> bool {
         self.participants.contains(&user)
+    }
+
+    fn participants(&self) -> Cow<'_, [UserId]> {
+        Cow::Borrowed(self.participants)
     }
 }
 
@@ -142,5 +189,9 @@ impl<R: Resource + ?Sized> Resource for &R {
     #[inline]
     fn has_participant(&self, user: UserId) -> bool {
         (**self).has_participant(user)
+    }
+
+    fn participants(&self) -> Cow<'_, [UserId]> {
+        (**self).participants()
     }
 }

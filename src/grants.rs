@@ -92,7 +92,7 @@ impl Grants {
 
     /// Each granted permission with its scope, in bit order.
     pub(crate) fn iter(self) -> impl Iterator<Item = (Permissions, Scope)> {
-        self.any.iter().filter_map(move |permission| {
+        self.any.each().filter_map(move |permission| {
             self.scope_of(permission).map(|scope| (permission, scope))
         })
     }

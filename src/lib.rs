@@ -12,6 +12,8 @@
 // The docs (and the README they include) use the snake_case permission names as prose words.
 #![allow(clippy::doc_markdown)]
 
+mod agent_filter;
+mod catalogue;
 mod decision;
 mod error;
 mod eval;
@@ -23,20 +25,27 @@ mod name;
 mod permissions;
 mod plan;
 mod policy;
+mod requirements;
 mod role;
 mod role_map;
 mod scope;
 mod sql;
 mod stored;
+mod vocabulary;
 
+pub use agent_filter::AgentFilter;
+pub use catalogue::PermissionInfo;
 pub use decision::{Decision, Fact, Reason};
-pub use error::PolicyError;
+pub use error::{ErrorKind, PolicyError};
 pub use facts::{AboutUser, Account, Conversation, Resource, Subject, Team};
 pub use filter::ConversationFilter;
 pub use ids::{GroupId, RoleId, UserId};
 pub use permissions::{PermissionKind, Permissions};
 pub use plan::Plan;
 pub use policy::Policy;
+pub use requirements::UnmetRequirement;
 pub use role::{BuiltInRole, Role};
 pub use scope::Scope;
-pub use sql::{ParticipantsTable, SqlColumns, SqlError, SqlFilter};
+pub use sql::{AgentColumns, MembershipTable, ParticipantsTable, SqlColumns, SqlError, SqlFilter};
+pub use stored::Unknown;
+pub use vocabulary::{ExtensionPermission, Vocabulary, MAX_EXTENSIONS};

@@ -7,7 +7,7 @@ pub(crate) const MAX_NAME_CHARS: usize = 64;
 
 /// Trims `name` and checks it: 1 to 64 characters, no control characters, not a built-in
 /// role's name. Returns the trimmed name.
-pub(crate) fn validate(name: &str) -> Result<&str, PolicyError> {
+pub(crate) fn validate(name: &str) -> Result<String, PolicyError> {
     let invalid = |problem| PolicyError::InvalidName {
         name: shorten(name),
         problem,
@@ -29,7 +29,7 @@ pub(crate) fn validate(name: &str) -> Result<&str, PolicyError> {
     if BuiltInRole::ALL.iter().any(|role| fold(role.name()) == key) {
         return Err(PolicyError::BuiltInName(trimmed.to_owned()));
     }
-    Ok(trimmed)
+    Ok(trimmed.to_owned())
 }
 
 /// Invisible formatting characters (zero-width spaces and joiners, bidirectional controls,
@@ -71,7 +71,7 @@ mod tests {
 
     #[test]
     fn trims_and_checks_length_in_characters() {
-        assert_eq!(validate("  Night shift \t"), Ok("Night shift"));
+        assert_eq!(validate("  Night shift \t"), Ok("Night shift".to_owned()));
         assert!(validate(&"é".repeat(64)).is_ok());
         assert!(validate(&"é".repeat(65)).is_err());
         assert!(validate("   ").is_err());

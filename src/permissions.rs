@@ -4,6 +4,18 @@ use core::fmt;
 
 use bitflags::bitflags;
 
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::{self, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{self, PermissionInfo};
+use crate::name::shorten;
+use crate::vocabulary::Table;
+use crate::PolicyError;
+
 bitflags! {
     /// A set of permissions, one bit each.
     ///
@@ -12,7 +24,7 @@ bitflags! {
     /// serialized vocabulary: see [`Permissions::from_permission_name`] and
     /// [`Permissions::permission_name`].
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    pub struct Permissions: u32 {
+    pub struct Permissions: u64 {
         /// Conversation permission `view_conversations`: read a conversation.
         const VIEW_CONVERSATIONS = 1 << 0;
         /// Conversation permission `reply`: send a reply to the customer.
@@ -58,7 +70,8 @@ bitflags! {
 }
 
 /// What a permission is checked against, which decides whether a scope applies to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PermissionKind {
     /// Checked against a conversation's facts; granted at a scope.
     Conversation,
@@ -67,30 +80,6 @@ pub enum PermissionKind {
     /// Account-wide: granted or not, no scope, the resource is ignored.
     Account,
 }
-
-/// Every permission with its serialized name, in bit order.
-const NAMES: [(&str, Permissions); 20] = [
-    ("view_conversations", Permissions::VIEW_CONVERSATIONS),
-    ("reply", Permissions::REPLY),
-    ("add_private_note", Permissions::ADD_PRIVATE_NOTE),
-    ("assign_conversation", Permissions::ASSIGN_CONVERSATION),
-    ("resolve_conversation", Permissions::RESOLVE_CONVERSATION),
-    ("delete_conversation", Permissions::DELETE_CONVERSATION),
-    ("view_dashboard", Permissions::VIEW_DASHBOARD),
-    ("view_reports", Permissions::VIEW_REPORTS),
-    ("export_reports", Permissions::EXPORT_REPORTS),
-    ("manage_settings", Permissions::MANAGE_SETTINGS),
-    ("view_people", Permissions::VIEW_PEOPLE),
-    ("edit_people", Permissions::EDIT_PEOPLE),
-    ("view_contact_details", Permissions::VIEW_CONTACT_DETAILS),
-    ("edit_own_profile", Permissions::EDIT_OWN_PROFILE),
-    ("manage_faqs", Permissions::MANAGE_FAQS),
-    ("manage_campaigns", Permissions::MANAGE_CAMPAIGNS),
-    ("manage_users", Permissions::MANAGE_USERS),
-    ("manage_groups", Permissions::MANAGE_GROUPS),
-    ("manage_custom_roles", Permissions::MANAGE_CUSTOM_ROLES),
-    ("manage_account", Permissions::MANAGE_ACCOUNT),
-];
 
 impl Permissions {
     /// All conversation permissions.
@@ -107,10 +96,23 @@ impl Permissions {
         .union(Permissions::EXPORT_REPORTS)
         .union(Permissions::MANAGE_SETTINGS);
 
-    /// All account permissions.
-    pub const ACCOUNT_KIND: Permissions = Permissions::CONVERSATION_KIND
-        .union(Permissions::TEAM_KIND)
-        .complement();
+    /// All account permissions of the built-in vocabulary, named one by one: nothing becomes
+    /// account-wide by not being declared otherwise.
+    pub const ACCOUNT_KIND: Permissions = Permissions::VIEW_PEOPLE
+        .union(Permissions::EDIT_PEOPLE)
+        .union(Permissions::VIEW_CONTACT_DETAILS)
+        .union(Permissions::EDIT_OWN_PROFILE)
+        .union(Permissions::MANAGE_FAQS)
+        .union(Permissions::MANAGE_CAMPAIGNS)
+        .union(Permissions::MANAGE_USERS)
+        .union(Permissions::MANAGE_GROUPS)
+        .union(Permissions::MANAGE_CUSTOM_ROLES)
+        .union(Permissions::MANAGE_ACCOUNT);
+
+    /// The permissions a view-only group reaches at Group scope: reading a conversation and
+    /// adding a private note. Every other permission needs full membership of the group.
+    pub const VIEW_ONLY_REACH: Permissions =
+        Permissions::VIEW_CONVERSATIONS.union(Permissions::ADD_PRIVATE_NOTE);
 
     /// The permissions that are granted at a scope: conversation and team permissions.
     pub const SCOPED: Permissions = Permissions::CONVERSATION_KIND.union(Permissions::TEAM_KIND);
@@ -120,46 +122,67 @@ impl Permissions {
     /// Names are exact (case-sensitive): the stored form is written by this crate.
     #[must_use]
     pub fn from_permission_name(name: &str) -> Option<Permissions> {
-        NAMES
+        catalogue::BUILTIN
             .iter()
-            .find(|(known, _)| *known == name)
-            .map(|&(_, permission)| permission)
+            .find(|info| info.name == name)
+            .map(|info| info.permission)
     }
 
     /// The snake_case name of a single permission, e.g. `"reply"`; `None` for an empty set,
     /// several bits, or an unknown bit.
     #[must_use]
     pub fn permission_name(self) -> Option<&'static str> {
-        NAMES
-            .iter()
-            .find(|&&(_, permission)| permission == self)
-            .map(|&(name, _)| name)
+        self.info().map(|info| info.name)
     }
 
     /// The kind of a single permission; `None` for an empty set, several bits, or an unknown
     /// bit.
     #[must_use]
     pub fn kind(self) -> Option<PermissionKind> {
-        self.permission_name()?;
-        Some(if Self::CONVERSATION_KIND.contains(self) {
-            PermissionKind::Conversation
-        } else if Self::TEAM_KIND.contains(self) {
-            PermissionKind::Team
-        } else {
-            PermissionKind::Account
-        })
+        self.info().map(|info| info.kind)
     }
 
     /// Every permission with its snake_case name, in bit order.
     pub fn permission_names() -> impl Iterator<Item = (&'static str, Permissions)> {
-        NAMES.iter().copied()
+        catalogue::BUILTIN
+            .iter()
+            .map(|info| (info.name, info.permission))
     }
 
     /// Bits set here that name no permission (only possible through `from_bits_retain`).
     /// The engine denies any check that carries them.
     #[must_use]
-    pub const fn unknown_bits(self) -> u32 {
+    pub const fn unknown_bits(self) -> u64 {
         self.bits() & !Self::all().bits()
+    }
+
+    /// Each single permission of the set, lowest bit first, extension bits included (bitflags'
+    /// own `iter` lumps bits without a constant together).
+    pub fn each(self) -> impl Iterator<Item = Permissions> {
+        let mut rest = self.bits();
+        core::iter::from_fn(move || {
+            let lowest = rest & rest.wrapping_neg();
+            rest &= !lowest;
+            (lowest != 0).then_some(Permissions::from_bits_retain(lowest))
+        })
+    }
+
+    /// The catalogue of the twenty built-in permissions in bit order: names, labels,
+    /// descriptions, kinds, the scopes each takes and what each requires. A vocabulary with
+    /// extensions has its own: [`Vocabulary::catalogue`](crate::Vocabulary::catalogue).
+    #[must_use]
+    pub fn catalogue() -> &'static [PermissionInfo] {
+        &catalogue::BUILTIN
+    }
+
+    /// The catalogue entry of a single built-in permission; `None` for several bits, none, or
+    /// an extension bit (ask the [`Vocabulary`](crate::Vocabulary)).
+    #[must_use]
+    pub fn info(self) -> Option<&'static PermissionInfo> {
+        if self.bits().count_ones() != 1 {
+            return None;
+        }
+        catalogue::BUILTIN.get(self.bits().trailing_zeros() as usize)
     }
 
     /// The lowest single permission of the set, if any.
@@ -176,29 +199,88 @@ impl Permissions {
 
 /// Writes the snake_case names joined by `, ` (`reply, add_private_note`), `nothing` for the
 /// empty set, and unknown bits in hex.
+/// Extension bits have no name here: a [`Vocabulary`](crate::Vocabulary) writes them by name
+/// ([`Vocabulary::display`](crate::Vocabulary::display)).
 impl fmt::Display for Permissions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("nothing");
-        }
-        let mut first = true;
-        for (name, permission) in NAMES {
-            if self.contains(permission) {
-                if !first {
-                    f.write_str(", ")?;
-                }
-                f.write_str(name)?;
-                first = false;
-            }
-        }
+        Table::BUILTIN.display(*self).fmt(f)
+    }
+}
+
+/// Parses snake_case names joined by commas, spaces around them ignored; an empty string (or
+/// only spaces) is the empty set.
+pub(crate) fn parse_names(
+    names: &str,
+    lookup: impl Fn(&str) -> Option<Permissions>,
+) -> Result<Permissions, PolicyError> {
+    let mut set = Permissions::empty();
+    if names.trim().is_empty() {
+        return Ok(set);
+    }
+    for name in names.split(',') {
+        let name = name.trim();
+        set |= lookup(name).ok_or_else(|| PolicyError::UnknownPermissionName(shorten(name)))?;
+    }
+    Ok(set)
+}
+
+/// Parses one built-in permission name, or several joined by commas (`"reply,
+/// add_private_note"`); the empty string is the empty set. Extensions: use
+/// [`Vocabulary::parse`](crate::Vocabulary::parse).
+impl FromStr for Permissions {
+    type Err = PolicyError;
+
+    fn from_str(names: &str) -> Result<Self, Self::Err> {
+        parse_names(names, Permissions::from_permission_name)
+    }
+}
+
+/// The empty set.
+impl Default for Permissions {
+    fn default() -> Self {
+        Permissions::empty()
+    }
+}
+
+/// A list of snake_case names in bit order, e.g. `["reply", "add_private_note"]`. A set with
+/// bits that name no built-in permission fails to serialize rather than lose them: write
+/// extension sets with [`Vocabulary::names`](crate::Vocabulary::names).
+impl Serialize for Permissions {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let unknown = self.unknown_bits();
         if unknown != 0 {
-            if !first {
-                f.write_str(", ")?;
-            }
-            write!(f, "unknown bits {unknown:#x}")?;
+            return Err(ser::Error::custom(format_args!(
+                "permission bits {unknown:#x} name no built-in permission"
+            )));
         }
-        Ok(())
+        serializer.collect_seq(self.each().filter_map(Permissions::permission_name))
+    }
+}
+
+/// Reads a list of built-in snake_case names; an unknown name is an error naming it.
+impl<'de> Deserialize<'de> for Permissions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+
+        impl<'de> Visitor<'de> for Names {
+            type Value = Permissions;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of permission names")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Permissions, A::Error> {
+                let mut set = Permissions::empty();
+                while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
+                    set |= Permissions::from_permission_name(&name).ok_or_else(|| {
+                        de::Error::custom(PolicyError::UnknownPermissionName(shorten(&name)))
+                    })?;
+                }
+                Ok(set)
+            }
+        }
+
+        deserializer.deserialize_seq(Names)
     }
 }
 
@@ -209,10 +291,10 @@ mod tests {
     #[test]
     fn names_cover_every_bit_once_in_order() {
         let mut seen = Permissions::empty();
-        for (index, (name, permission)) in NAMES.iter().enumerate() {
+        for (index, (name, permission)) in Permissions::permission_names().enumerate() {
             assert_eq!(permission.bits(), 1 << index, "{name} is out of bit order");
-            assert!(!seen.intersects(*permission), "{name} repeats a bit");
-            seen |= *permission;
+            assert!(!seen.intersects(permission), "{name} repeats a bit");
+            seen |= permission;
         }
         assert_eq!(seen, Permissions::all());
     }
@@ -229,6 +311,26 @@ mod tests {
     }
 
     #[test]
+    fn each_yields_single_bits_including_extension_bits() {
+        let set = Permissions::REPLY | Permissions::from_bits_retain(1 << 20 | 1 << 63);
+        let bits: Vec<u64> = set.each().map(|p| p.bits()).collect();
+        assert_eq!(bits, [1 << 1, 1 << 20, 1 << 63]);
+    }
+
+    #[test]
+    fn parse_and_serde_by_name() {
+        assert_eq!(
+            "reply, add_private_note".parse(),
+            Ok(Permissions::REPLY | Permissions::ADD_PRIVATE_NOTE)
+        );
+        assert_eq!("".parse(), Ok(Permissions::empty()));
+        assert_eq!(
+            "reply,reply_all".parse::<Permissions>(),
+            Err(PolicyError::UnknownPermissionName("reply_all".into()))
+        );
+    }
+
+    #[test]
     fn first_picks_lowest_bit() {
         let set = Permissions::REPLY | Permissions::MANAGE_FAQS;
         assert_eq!(set.first(), Some(Permissions::REPLY));
@@ -241,8 +343,8 @@ mod tests {
         assert_eq!(set.to_string(), "reply, manage_faqs");
         assert_eq!(Permissions::empty().to_string(), "nothing");
         assert_eq!(
-            Permissions::from_bits_retain(1 << 31).to_string(),
-            "unknown bits 0x80000000"
+            Permissions::from_bits_retain(1 << 63).to_string(),
+            "unknown bits 0x8000000000000000"
         );
     }
 }

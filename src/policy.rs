@@ -4,40 +4,66 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::agent_filter::AgentFilter;
 use crate::decision::Decision;
+use crate::eval::Masks;
 use crate::filter::ConversationFilter;
 use crate::grants::Grants;
-use crate::role::builtin_role;
 use crate::role_map::RoleMap;
 use crate::{eval, name};
-use crate::{BuiltInRole, Permissions, Plan, PolicyError, Resource, Role, RoleId, Scope, Subject};
+use crate::{
+    BuiltInRole, Permissions, Plan, PolicyError, Resource, Role, RoleId, Scope, Subject, Vocabulary,
+};
+
+/// The longest role description, in characters.
+const MAX_DESCRIPTION_CHARS: usize = 500;
 
 /// One account's roles and plan: decides checks, and holds the custom roles an Account Admin
 /// creates.
 ///
-/// Pure and in memory: the host loads it (it is `Serialize + Deserialize`), asks it, and stores
-/// it again after a successful change, using [`Policy::revision`] for compare-and-swap.
+/// Pure and in memory: the host loads it (it is `Serialize + Deserialize`, or
+/// [`Policy::from_json`] with a [`Vocabulary`]), asks it, and stores it again after a
+/// successful change, using [`Policy::revision`] for compare-and-swap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub(crate) plan: Plan,
     pub(crate) revision: u64,
     pub(crate) next_role_id: RoleId,
+    pub(crate) vocabulary: Vocabulary,
+    /// The vocabulary's masks, copied here so that a check does not follow a pointer.
+    pub(crate) masks: Masks,
     pub(crate) custom: RoleMap,
     /// Custom role ids by folded name, for uniqueness in constant time.
     pub(crate) names: HashMap<String, RoleId>,
 }
 
 impl Policy {
-    /// A policy on `plan` with the nine built-in roles and no custom roles.
+    /// A policy on `plan` with the nine built-in roles and no custom roles, knowing the twenty
+    /// built-in permissions: `Policy::with_vocabulary(plan, Vocabulary::builtin())`.
     #[must_use]
     pub fn new(plan: Plan) -> Policy {
+        Policy::with_vocabulary(plan, Vocabulary::builtin())
+    }
+
+    /// A policy on `plan` with the nine built-in roles and no custom roles, knowing the
+    /// permissions of `vocabulary` (the twenty and the host's extensions).
+    #[must_use]
+    pub fn with_vocabulary(plan: Plan, vocabulary: Vocabulary) -> Policy {
         Policy {
             plan,
             revision: 0,
             next_role_id: RoleId::FIRST_CUSTOM,
+            masks: masks(&vocabulary),
+            vocabulary,
             custom: RoleMap::default(),
             names: HashMap::new(),
         }
+    }
+
+    /// The permissions this policy knows, with their names and catalogue.
+    #[must_use]
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
     }
 
     /// The account's plan.
@@ -47,13 +73,20 @@ impl Policy {
     }
 
     /// Changes the plan. Nothing is lost on a downgrade: custom roles stay and keep deciding
-    /// for their holders, but below Pro they cannot be created, changed, renamed or assigned
-    /// (they can still be deleted) until an upgrade restores everything as it was.
-    pub fn set_plan(&mut self, plan: Plan) {
+    /// for their holders, but below Pro they cannot be created, widened, renamed, described
+    /// or assigned (they can still be narrowed, revoked and deleted) until an upgrade restores
+    /// everything as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError::RevisionExhausted`] when the revision is already `u64::MAX`.
+    pub fn set_plan(&mut self, plan: Plan) -> Result<(), PolicyError> {
         if self.plan != plan {
+            self.next_revision()?;
             self.plan = plan;
             self.bump();
         }
+        Ok(())
     }
 
     /// A counter that every successful change increments (refused changes and no-ops leave it
@@ -80,17 +113,11 @@ impl Policy {
     #[inline]
     pub fn role(&self, id: RoleId) -> Option<&Role> {
         if id.is_builtin_range() {
-            builtin_role(id)
+            self.vocabulary
+                .builtin_role((id.0 as usize).wrapping_sub(1))
         } else {
-            self.custom_role_by_id(id)
+            self.custom.get(id)
         }
-    }
-
-    /// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and
-    /// built-in roles (the common case) need none of it.
-    #[inline(never)]
-    fn custom_role_by_id(&self, id: RoleId) -> Option<&Role> {
-        self.custom.get(&id)
     }
 
     /// The role with this name, compared case-insensitively after trimming.
@@ -103,22 +130,20 @@ impl Policy {
         {
             return Some(builtin.role());
         }
-        self.names.get(&key).and_then(|id| self.custom.get(id))
+        self.names.get(&key).and_then(|&id| self.custom.get(id))
     }
 
     /// Every role: the built-in ones, then the custom ones, in id order.
     pub fn roles(&self) -> impl Iterator<Item = &Role> {
         BuiltInRole::ALL
             .iter()
-            .map(|role| role.role())
+            .filter_map(|role| self.role(role.id()))
             .chain(self.custom_roles())
     }
 
     /// The custom roles in id order.
     pub(crate) fn custom_roles(&self) -> impl Iterator<Item = &Role> {
-        let mut roles: Vec<&Role> = self.custom.values().collect();
-        roles.sort_unstable_by_key(|role| role.id);
-        roles.into_iter()
+        self.custom.iter()
     }
 
     /// May `subject` do every one of `permissions` on `resource`? Each permission is checked at
@@ -132,7 +157,40 @@ impl Policy {
         permissions: Permissions,
         resource: &R,
     ) -> Decision<'_> {
-        eval::check(self.role(subject.role), subject, permissions, resource)
+        eval::check(
+            self.role(subject.role),
+            self.masks,
+            subject,
+            permissions,
+            resource,
+        )
+    }
+
+    /// Every permission `subject` may do on `resource`, in one call: for each permission `b`,
+    /// `allowed(s, r).contains(b) == check(s, b, r).is_allowed()`. The conversation page
+    /// renders its buttons from it.
+    ///
+    /// Allocates nothing; costs about one check.
+    #[inline]
+    pub fn allowed<R: Resource + ?Sized>(
+        &self,
+        subject: &Subject<'_>,
+        resource: &R,
+    ) -> Permissions {
+        eval::allowed(self.role(subject.role), self.masks, subject, resource)
+    }
+
+    /// The agents who may do every one of `permissions` on `resource`, as a value: for every
+    /// subject `s`, `who_may(p, r).matches(&s) == check(&s, p, r).is_allowed()`. Render it
+    /// for the host's agents table with [`AgentFilter::to_sql`].
+    ///
+    /// Its cost grows with the number of roles, not of agents; it allocates.
+    pub fn who_may<R: Resource + ?Sized>(
+        &self,
+        permissions: Permissions,
+        resource: &R,
+    ) -> AgentFilter {
+        eval::who_may(self.roles(), self.masks, permissions, resource)
     }
 
     /// The conversations on which `subject` may do every one of `permissions`, as a filter
@@ -143,23 +201,29 @@ impl Policy {
         subject: &Subject<'a>,
         permissions: Permissions,
     ) -> ConversationFilter<'a> {
-        eval::filter(self.role(subject.role), subject, permissions)
+        eval::filter(self.role(subject.role), self.masks, subject, permissions)
     }
 
     /// May `actor` give `target` the role `new_role`? The actor needs `manage_users`, may not
     /// change their own role, and every grant of both the new role and the target's current
     /// role must be within the actor's own (same scope or narrower). Below Pro, custom roles
-    /// cannot be assigned.
+    /// cannot be assigned. A target whose role was deleted holds nothing; a target whose role
+    /// id this policy never issued is denied (unknown role): a stale or foreign id never opens
+    /// an assignment. View-only groups play no part: they are facts, not grants.
     pub fn check_assignment(
         &self,
         actor: &Subject<'_>,
         target: &Subject<'_>,
         new_role: RoleId,
     ) -> Decision<'_> {
+        let target_role = self.role(target.role);
+        let deleted = target_role.is_none()
+            && !target.role.is_builtin_range()
+            && target.role < self.next_role_id;
         eval::check_assignment(
             self.plan,
             (actor, self.role(actor.role)),
-            (target, self.role(target.role)),
+            (target, target_role, deleted),
             (new_role, self.role(new_role)),
         )
     }
@@ -177,25 +241,30 @@ impl Policy {
         source: RoleId,
         name: &str,
     ) -> Result<RoleId, PolicyError> {
-        self.authorize(actor, true)?;
-        let grants = self
-            .role(source)
-            .ok_or(PolicyError::UnknownRole(source))?
-            .grants;
+        self.authorize(actor, Gate::Plan)?;
+        let source_role = self.role(source).ok_or(PolicyError::UnknownRole(source))?;
+        let grants = source_role.grants;
+        let kept = source_role.kept.clone();
         let name = self.available_name(name, None)?;
         let id = self.next_role_id;
         let next =
             id.0.checked_add(1)
                 .ok_or(PolicyError::RoleIdsExhausted(id))?;
+        self.next_revision()?;
         let role = Role {
             id,
-            name: Cow::Owned(name.to_owned()),
+            name: Cow::Owned(name.clone()),
             builtin: None,
             cloned_from: Some(source),
             grants: grants.without(Permissions::MANAGE_CUSTOM_ROLES),
+            description: Cow::Borrowed(""),
+            table: self.vocabulary.table().clone(),
+            kept,
         };
-        self.names.insert(name::fold(name), id);
-        self.custom.insert(id, role);
+        if !self.custom.push(role) {
+            return Err(PolicyError::RoleIdsExhausted(id));
+        }
+        self.names.insert(name::fold(&name), id);
         self.next_role_id = RoleId(next);
         self.bump();
         Ok(id)
@@ -203,13 +272,15 @@ impl Policy {
 
     /// Sets each of `permissions` on custom role `role` to exactly `scope`, narrowing or
     /// widening what was there. Account permissions take [`Scope::Global`] only. All or
-    /// nothing: if one permission is refused, none is granted.
+    /// nothing: if one permission is refused, none is granted. Below Pro only a grant that
+    /// narrows (or changes nothing) is allowed.
     ///
     /// # Errors
     ///
-    /// The actor lacks `manage_custom_roles`, the plan has no custom roles, the role is unknown
-    /// or built-in, an account permission is asked at a narrower scope, `manage_custom_roles`
-    /// is asked for, or the set carries unknown bits.
+    /// The actor lacks `manage_custom_roles`, the plan has no custom roles and the grant
+    /// widens, the role is unknown or built-in, an account permission is asked at a narrower
+    /// scope, `manage_custom_roles` is asked for, or the set carries bits the vocabulary does
+    /// not know.
     pub fn grant(
         &mut self,
         actor: &Subject<'_>,
@@ -217,44 +288,92 @@ impl Policy {
         permissions: Permissions,
         scope: Scope,
     ) -> Result<(), PolicyError> {
-        self.authorize(actor, true)?;
-        known_bits(permissions)?;
+        self.authorize(actor, Gate::None)?;
         let target = self.custom_role(role)?;
-        if permissions.contains(Permissions::MANAGE_CUSTOM_ROLES) {
-            let role = target.name().to_owned();
-            return Err(PolicyError::ManageCustomRolesOnCustomRole { role });
-        }
-        if scope != Scope::Global {
-            if let Some(account) = permissions.intersection(Permissions::ACCOUNT_KIND).first() {
-                return Err(PolicyError::ScopedAccountPermission {
-                    permission: account.permission_name().unwrap_or("unknown"),
-                    scope,
-                    role: target.name().to_owned(),
-                });
-            }
-        }
+        self.grantable(target, permissions, scope)?;
         let grants = target.grants.with(permissions, scope);
-        self.set_grants(role, grants);
-        Ok(())
+        self.replace_grants(role, grants)
     }
 
     /// Removes `permissions` from custom role `role`. Revoking what the role does not hold is
-    /// a successful no-op.
+    /// a successful no-op. Allowed on every plan: it only takes access away.
     ///
     /// # Errors
     ///
-    /// The actor lacks `manage_custom_roles`, the plan has no custom roles, the role is unknown
-    /// or built-in, or the set carries unknown bits.
+    /// The actor lacks `manage_custom_roles`, the role is unknown or built-in, or the set
+    /// carries bits the vocabulary does not know.
     pub fn revoke(
         &mut self,
         actor: &Subject<'_>,
         role: RoleId,
         permissions: Permissions,
     ) -> Result<(), PolicyError> {
-        self.authorize(actor, true)?;
-        known_bits(permissions)?;
+        self.authorize(actor, Gate::None)?;
+        self.known_bits(permissions)?;
         let grants = self.custom_role(role)?.grants.without(permissions);
-        self.set_grants(role, grants);
+        self.replace_grants(role, grants)
+    }
+
+    /// Replaces custom role `role`'s whole grant set with `grants` (each permission, or set of
+    /// permissions, with its scope), in one all-or-nothing change counting one revision: the
+    /// role editor's Save. Below Pro only a set that narrows (or keeps) every grant is allowed.
+    /// Kept grants of permissions the vocabulary lacks stay as they are.
+    ///
+    /// # Errors
+    ///
+    /// As [`Policy::grant`], naming the first offending permission; a permission listed twice
+    /// is refused ([`PolicyError::DuplicatePermission`]).
+    pub fn set_grants(
+        &mut self,
+        actor: &Subject<'_>,
+        role: RoleId,
+        grants: impl IntoIterator<Item = (Permissions, Scope)>,
+    ) -> Result<(), PolicyError> {
+        self.authorize(actor, Gate::None)?;
+        let target = self.custom_role(role)?;
+        let mut new = Grants::EMPTY;
+        for (permissions, scope) in grants {
+            self.grantable(target, permissions, scope)?;
+            if let Some(repeated) = new
+                .at_least(Scope::Restricted)
+                .intersection(permissions)
+                .first()
+            {
+                return Err(PolicyError::DuplicatePermission {
+                    permission: self.permission_name(repeated).to_owned(),
+                    role: target.name().to_owned(),
+                });
+            }
+            new = new.with(permissions, scope);
+        }
+        self.replace_grants(role, new)
+    }
+
+    /// Sets custom role `role`'s description: trimmed, at most 500 characters, no control
+    /// characters but line feeds. Governed like [`Policy::rename_role`]; setting the same text
+    /// again changes nothing and counts no revision.
+    ///
+    /// # Errors
+    ///
+    /// The actor lacks `manage_custom_roles`, the plan has no custom roles, the role is unknown
+    /// or built-in, or the text is invalid ([`PolicyError::InvalidDescription`]).
+    pub fn set_role_description(
+        &mut self,
+        actor: &Subject<'_>,
+        role: RoleId,
+        description: &str,
+    ) -> Result<(), PolicyError> {
+        self.authorize(actor, Gate::Plan)?;
+        self.custom_role(role)?;
+        let description = validate_description(description)?;
+        if self.custom_role(role)?.description == description {
+            return Ok(());
+        }
+        self.next_revision()?;
+        if let Some(target) = self.custom.get_mut(role) {
+            target.description = Cow::Owned(description.to_owned());
+        }
+        self.bump();
         Ok(())
     }
 
@@ -270,18 +389,19 @@ impl Policy {
         role: RoleId,
         name: &str,
     ) -> Result<(), PolicyError> {
-        self.authorize(actor, true)?;
+        self.authorize(actor, Gate::Plan)?;
         let old_key = name::fold(self.custom_role(role)?.name());
         let name = self.available_name(name, Some(role))?;
-        let Some(target) = self.custom.get_mut(&role) else {
-            return Err(PolicyError::UnknownRole(role));
-        };
-        if target.name == name {
+        if self.custom_role(role)?.name == name {
             return Ok(());
         }
-        target.name = Cow::Owned(name.to_owned());
+        self.next_revision()?;
+        let new_key = name::fold(&name);
+        if let Some(target) = self.custom.get_mut(role) {
+            target.name = Cow::Owned(name);
+        }
         self.names.remove(&old_key);
-        self.names.insert(name::fold(name), role);
+        self.names.insert(new_key, role);
         self.bump();
         Ok(())
     }
@@ -293,17 +413,76 @@ impl Policy {
     ///
     /// The actor lacks `manage_custom_roles`, or the role is unknown or built-in.
     pub fn delete_role(&mut self, actor: &Subject<'_>, role: RoleId) -> Result<(), PolicyError> {
-        self.authorize(actor, false)?;
+        self.authorize(actor, Gate::None)?;
         let key = name::fold(self.custom_role(role)?.name());
-        self.custom.remove(&role);
+        self.next_revision()?;
+        self.custom.remove(role);
         self.names.remove(&key);
         self.bump();
         Ok(())
     }
 
-    /// Refuses an actor who may not manage custom roles, and (when `needs_plan`) a plan without
-    /// them.
-    fn authorize(&self, actor: &Subject<'_>, needs_plan: bool) -> Result<(), PolicyError> {
+    /// The name of a single permission of the vocabulary, for messages.
+    fn permission_name(&self, permission: Permissions) -> &'static str {
+        self.vocabulary.name(permission).unwrap_or("unknown")
+    }
+
+    /// Refuses permission bits the vocabulary does not know, rather than storing them.
+    fn known_bits(&self, permissions: Permissions) -> Result<(), PolicyError> {
+        match permissions.bits() & !self.masks.known.bits() {
+            0 => Ok(()),
+            bits => Err(PolicyError::UnknownPermissionBits(bits)),
+        }
+    }
+
+    /// Refuses what no custom role may be granted: unknown bits, `manage_custom_roles`, an
+    /// account permission at a narrower scope than Global.
+    fn grantable(
+        &self,
+        target: &Role,
+        permissions: Permissions,
+        scope: Scope,
+    ) -> Result<(), PolicyError> {
+        self.known_bits(permissions)?;
+        if permissions.contains(Permissions::MANAGE_CUSTOM_ROLES) {
+            let role = target.name().to_owned();
+            return Err(PolicyError::ManageCustomRolesOnCustomRole { role });
+        }
+        if scope != Scope::Global {
+            let account = self.vocabulary.table().account();
+            if let Some(account) = permissions.intersection(account).first() {
+                return Err(PolicyError::ScopedAccountPermission {
+                    permission: self.permission_name(account),
+                    scope,
+                    role: target.name().to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores new grants for a custom role, counting a revision only if they changed. Below
+    /// Pro, grants that widen anything are refused: an account that downgraded can still take
+    /// access away, but not hand more out.
+    fn replace_grants(&mut self, role: RoleId, grants: Grants) -> Result<(), PolicyError> {
+        let current = self.custom_role(role)?.grants;
+        if current == grants {
+            return Ok(());
+        }
+        if !self.plan.has_custom_roles() && grants.first_exceeding(current).is_some() {
+            return Err(PolicyError::PlanWithoutCustomRoles(self.plan));
+        }
+        self.next_revision()?;
+        if let Some(target) = self.custom.get_mut(role) {
+            target.grants = grants;
+        }
+        self.bump();
+        Ok(())
+    }
+
+    /// Refuses an actor who may not manage custom roles, and (behind [`Gate::Plan`]) a plan
+    /// without them.
+    fn authorize(&self, actor: &Subject<'_>, gate: Gate) -> Result<(), PolicyError> {
         let role = self
             .role(actor.role)
             .ok_or(PolicyError::UnknownRole(actor.role))?;
@@ -315,7 +494,7 @@ impl Policy {
                 role: role.name().to_owned(),
             });
         }
-        if needs_plan && !self.plan.has_custom_roles() {
+        if gate == Gate::Plan && !self.plan.has_custom_roles() {
             return Err(PolicyError::PlanWithoutCustomRoles(self.plan));
         }
         Ok(())
@@ -326,45 +505,65 @@ impl Policy {
         if let Some(builtin) = BuiltInRole::from_id(id) {
             return Err(PolicyError::BuiltInRoleImmutable(builtin.name()));
         }
-        self.custom.get(&id).ok_or(PolicyError::UnknownRole(id))
+        self.custom.get(id).ok_or(PolicyError::UnknownRole(id))
     }
 
     /// Validates `name` and checks no other role (than `renaming`) has it.
-    fn available_name<'n>(
-        &self,
-        name: &'n str,
-        renaming: Option<RoleId>,
-    ) -> Result<&'n str, PolicyError> {
+    fn available_name(&self, name: &str, renaming: Option<RoleId>) -> Result<String, PolicyError> {
         let name = name::validate(name)?;
-        match self.names.get(&name::fold(name)) {
-            Some(&holder) if Some(holder) != renaming => {
-                Err(PolicyError::NameTaken(name.to_owned()))
-            }
+        match self.names.get(&name::fold(&name)) {
+            Some(&holder) if Some(holder) != renaming => Err(PolicyError::NameTaken(name)),
             _ => Ok(name),
         }
     }
 
-    /// Stores new grants for a custom role, counting a revision only if they changed.
-    fn set_grants(&mut self, role: RoleId, grants: Grants) {
-        if let Some(target) = self.custom.get_mut(&role) {
-            if target.grants != grants {
-                target.grants = grants;
-                self.bump();
-            }
-        }
+    /// Refuses a change when the revision cannot count it: at `u64::MAX` a saturated counter
+    /// would let compare-and-swap miss a conflict. Called before anything changes.
+    fn next_revision(&self) -> Result<u64, PolicyError> {
+        self.revision
+            .checked_add(1)
+            .ok_or(PolicyError::RevisionExhausted(self.revision))
     }
 
-    /// Counts a change. Saturates rather than wraps, so a revision never repeats an old one
-    /// (2^64 changes are out of reach anyway).
+    /// Counts a change; [`Policy::next_revision`] has made sure there is room.
     fn bump(&mut self) {
         self.revision = self.revision.saturating_add(1);
     }
 }
 
-/// Refuses permission bits that name nothing, rather than storing them.
-fn known_bits(permissions: Permissions) -> Result<(), PolicyError> {
-    match permissions.unknown_bits() {
-        0 => Ok(()),
-        bits => Err(PolicyError::UnknownPermissionBits(bits)),
+/// Which refusals [`Policy::authorize`] makes besides the actor's role.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// Only the actor: the change can only take access away, or the caller checks the plan
+    /// itself once it knows whether the change widens.
+    None,
+    /// The actor and the plan: creating, renaming and describing need custom roles.
+    Plan,
+}
+
+/// The vocabulary's masks as a check reads them.
+pub(crate) fn masks(vocabulary: &Vocabulary) -> Masks {
+    Masks {
+        known: vocabulary.table().known(),
+        scoped: vocabulary.table().scoped(),
     }
+}
+
+/// Trims a role description and checks it: at most 500 characters, no control characters but
+/// line feeds.
+pub(crate) fn validate_description(description: &str) -> Result<&str, PolicyError> {
+    let trimmed = description.trim();
+    let invalid = |problem| PolicyError::InvalidDescription {
+        description: name::shorten(description),
+        problem,
+    };
+    if trimmed.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(invalid("it is longer than 500 characters"));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(
+            "it contains a control character other than a line feed",
+        ));
+    }
+    Ok(trimmed)
 }

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 
 use crate::grants::Grants;
+use crate::requirements::UnmetRequirement;
+use crate::vocabulary::Table;
 use crate::{Permissions, RoleId, Scope};
 
 /// A role: a name and a permission set, each permission granted at a scope.
@@ -16,6 +18,13 @@ pub struct Role {
     pub(crate) builtin: Option<BuiltInRole>,
     pub(crate) cloned_from: Option<RoleId>,
     pub(crate) grants: Grants,
+    /// Empty by default and on a clone; the built-in description for built-in roles.
+    pub(crate) description: Cow<'static, str>,
+    /// The permission table the role was made with: names, kinds and requirements.
+    pub(crate) table: Table,
+    /// Grants of permissions the loading vocabulary lacked, set aside to be written back
+    /// unchanged: they grant nothing. Boxed so that a role without any pays one pointer.
+    pub(crate) kept: Option<Box<[(Box<str>, Scope)]>>,
 }
 
 impl Role {
@@ -73,6 +82,47 @@ impl Role {
     /// Each granted permission with its scope, in bit order.
     pub fn grants(&self) -> impl Iterator<Item = (Permissions, Scope)> + '_ {
         self.grants.iter()
+    }
+
+    /// The role's description: what a custom role's editor wrote (empty by default), or the
+    /// built-in role's one line.
+    #[must_use]
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Each requirement between permissions that the role's grants leave unmet: a permission
+    /// granted at some scope whose required permission is not granted at that scope or wider.
+    /// In the role's bit order; empty for every built-in role.
+    ///
+    /// ```
+    /// use helpdesk_policy::{BuiltInRole, Permissions, Plan, Policy, Scope, Subject, UserId};
+    ///
+    /// let mut policy = Policy::new(Plan::Pro);
+    /// let owner = Subject::new(UserId(1), policy.builtin(BuiltInRole::AccountAdmin), &[]);
+    /// let role = policy.clone_role(&owner, policy.builtin(BuiltInRole::SupportAgent), "Careless")?;
+    /// policy.grant(&owner, role, Permissions::VIEW_CONVERSATIONS, Scope::Group)?;
+    /// let unmet = policy.role(role).unwrap().unmet_requirements();
+    /// assert_eq!(unmet.len(), 4); // reply, notes, assign and resolve at Global
+    /// assert_eq!(
+    ///     unmet[0].to_string(),
+    ///     "reply at Global scope requires view_conversations at Global scope, which is granted only at Group scope"
+    /// );
+    /// # Ok::<(), helpdesk_policy::PolicyError>(())
+    /// ```
+    #[must_use]
+    pub fn unmet_requirements(&self) -> Vec<UnmetRequirement> {
+        crate::requirements::unmet(&self.table, self.grants)
+    }
+
+    /// The names of the role's kept grants: grants of permissions that the vocabulary it was
+    /// loaded with does not know, set aside by
+    /// [`Policy::from_json_keeping_unknown`](crate::Policy::from_json_keeping_unknown). They
+    /// grant nothing.
+    pub fn kept_grants(&self) -> impl Iterator<Item = (&str, Scope)> + '_ {
+        self.kept
+            .iter()
+            .flat_map(|kept| kept.iter().map(|(name, scope)| (&**name, *scope)))
     }
 }
 
@@ -136,19 +186,33 @@ impl BuiltInRole {
         }
     }
 
-    /// The role itself, as every policy holds it.
+    /// The role itself, as every policy of the built-in vocabulary holds it (under a
+    /// [`Vocabulary`](crate::Vocabulary) with extensions, ask the policy: `policy.role(id)`).
     #[must_use]
     pub fn role(self) -> &'static Role {
         &BUILTIN_ROLES[self as usize]
     }
+
+    /// The role's one-line description, as a role picker shows it.
+    #[must_use]
+    pub const fn description(self) -> &'static str {
+        match self {
+            BuiltInRole::AccountAdmin => "The account owner: has access to everything, and alone manages custom roles.",
+            BuiltInRole::Administrator => "Can do everything the Account Admin can, except create and change custom roles.",
+            BuiltInRole::SupportManager => "A Support Agent who can also create and edit campaigns and FAQs.",
+            BuiltInRole::SupportAgent => "Engages in every customer conversation, uses the People section and edits their own profile.",
+            BuiltInRole::MarketingManager => "Runs campaigns and FAQs, sees the dashboard and reports, and manages people.",
+            BuiltInRole::MarketingUser => "Creates campaigns and sees people, without access to conversations.",
+            BuiltInRole::SalesManager => "Works every conversation, sees the dashboard and reports, and manages people.",
+            BuiltInRole::SalesUser => "Works the conversations of their own groups and manages people.",
+            BuiltInRole::RestrictedUser => "Sees and works only the conversations they are taking up.",
+        }
+    }
 }
 
-/// The built-in role with id `id`, straight from the table: one bounds check, no detour
-/// through [`BuiltInRole`], because every check starts here.
-#[inline]
-pub(crate) fn builtin_role(id: RoleId) -> Option<&'static Role> {
-    let index = usize::try_from(id.0).ok()?.checked_sub(1)?;
-    BUILTIN_ROLES.get(index)
+/// A built-in role's grants in the built-in vocabulary.
+pub(crate) fn builtin_grants(role: BuiltInRole) -> Grants {
+    BUILTIN_ROLES[role as usize].grants
 }
 
 const CONVERSATIONS_BUT_DELETE: Permissions =
@@ -171,11 +235,14 @@ const fn builtin(role: BuiltInRole, name: &'static str, grants: Grants) -> Role 
         builtin: Some(role),
         cloned_from: None,
         grants,
+        description: Cow::Borrowed(role.description()),
+        table: Table::BUILTIN,
+        kept: None,
     }
 }
 
 /// The design's built-in role table. Account permissions are stored at Global.
-static BUILTIN_ROLES: [Role; 9] = [
+pub(crate) static BUILTIN_ROLES: [Role; 9] = [
     builtin(
         BuiltInRole::AccountAdmin,
         "Account Admin",

@@ -1,62 +1,197 @@
-//! The custom roles of a policy, keyed by id, found in constant time.
+//! The custom roles of a policy, found by id in constant time without hashing.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::{Role, RoleId};
 
-/// Custom roles by id. A hash map so a lookup costs the same with 10 or 10,000 roles.
-pub(crate) type RoleMap = HashMap<RoleId, Role, BuildHasherDefault<RoleIdHasher>>;
+/// Custom roles in id order, with an index from id to position.
+///
+/// Ids are handed out in sequence and never reused, so the index is normally a plain table
+/// with one slot per id handed out (4 bytes each): a lookup is two bounds-checked loads,
+/// whatever the number of roles. A loaded document can name ids far apart (a few roles with
+/// ids in the billions); when the table would hold more than [`SLOTS_PER_ROLE`] slots per role
+/// (plus [`SLACK`]), the index becomes a hash map instead, so memory stays bounded by the
+/// number of roles.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RoleMap {
+    roles: Vec<Role>,
+    index: Index,
+}
 
-/// Hashes a role id with one folded multiply instead of SipHash, which would cost more than
-/// the rest of a check. Ids are small sequential integers handed out by the policy itself, so
-/// a fixed keyless mix is enough; the folding spreads them over both ends of the hash, which
-/// the map uses for its bucket and its tag.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct RoleIdHasher(u64);
+/// Past this many table slots per role (beyond [`SLACK`]) the index is a hash map.
+const SLOTS_PER_ROLE: usize = 16;
+/// Slots any policy may use whatever its number of roles: 16 KiB.
+const SLACK: usize = 4096;
+/// An empty slot.
+const NONE: u32 = u32::MAX;
 
-impl RoleIdHasher {
-    const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+#[derive(Debug, Clone)]
+enum Index {
+    /// `slots[id - FIRST_CUSTOM]` is the role's position in `roles`, or [`NONE`].
+    Table(Vec<u32>),
+    /// Position by id, for sparse ids.
+    Sparse(HashMap<RoleId, u32>),
+}
 
-    fn mix(&mut self, value: u64) {
-        let product = u128::from(self.0 ^ value) * u128::from(Self::MULTIPLIER);
-        // Truncation is the point: fold the high half of the product onto the low half.
-        #[allow(clippy::cast_possible_truncation)]
-        let folded = (product as u64) ^ ((product >> 64) as u64);
-        self.0 = folded;
+impl Default for Index {
+    fn default() -> Self {
+        Index::Table(Vec::new())
     }
 }
 
-impl Hasher for RoleIdHasher {
-    fn finish(&self) -> u64 {
-        self.0
+impl RoleMap {
+    /// The role with id `id`.
+    #[inline]
+    pub(crate) fn get(&self, id: RoleId) -> Option<&Role> {
+        let position = match &self.index {
+            Index::Table(slots) => {
+                let slot = id.0.wrapping_sub(RoleId::FIRST_CUSTOM.0) as usize;
+                *slots.get(slot)?
+            }
+            Index::Sparse(map) => *map.get(&id)?,
+        };
+        self.roles.get(position as usize)
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.mix(u64::from(byte));
+    /// The role with id `id`, to change it.
+    pub(crate) fn get_mut(&mut self, id: RoleId) -> Option<&mut Role> {
+        let position = self.position(id)?;
+        self.roles.get_mut(position)
+    }
+
+    fn position(&self, id: RoleId) -> Option<usize> {
+        self.get(id)?;
+        match &self.index {
+            Index::Table(slots) => slots
+                .get(id.0.wrapping_sub(RoleId::FIRST_CUSTOM.0) as usize)
+                .map(|&p| p as usize),
+            Index::Sparse(map) => map.get(&id).map(|&p| p as usize),
         }
     }
 
-    fn write_u32(&mut self, value: u32) {
-        self.mix(u64::from(value));
+    /// The roles in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Role> {
+        self.roles.iter()
+    }
+
+    /// Adds `role`, whose id must be above every id held; returns `false` (and adds nothing)
+    /// otherwise, or when the positions would overflow the index.
+    pub(crate) fn push(&mut self, role: Role) -> bool {
+        if self.roles.last().is_some_and(|last| last.id >= role.id)
+            || role.id < RoleId::FIRST_CUSTOM
+        {
+            return false;
+        }
+        let Ok(position) = u32::try_from(self.roles.len()) else {
+            return false;
+        };
+        let id = role.id;
+        self.roles.push(role);
+        let slot = (id.0 - RoleId::FIRST_CUSTOM.0) as usize;
+        match &mut self.index {
+            Index::Table(slots) if slot < self.roles.len() * SLOTS_PER_ROLE + SLACK => {
+                slots.resize(slot, NONE);
+                slots.push(position);
+            }
+            Index::Table(_) => self.reindex(),
+            Index::Sparse(map) => {
+                map.insert(id, position);
+            }
+        }
+        true
+    }
+
+    /// Removes the role with id `id`, returning it.
+    pub(crate) fn remove(&mut self, id: RoleId) -> Option<Role> {
+        let position = self.position(id)?;
+        let role = self.roles.remove(position);
+        self.reindex();
+        Some(role)
+    }
+
+    /// Rebuilds the index after positions moved, choosing a table when the ids are dense
+    /// enough.
+    fn reindex(&mut self) {
+        let span = self
+            .roles
+            .last()
+            .map_or(0, |last| (last.id.0 - RoleId::FIRST_CUSTOM.0) as usize + 1);
+        // Positions fit in u32: `push` refuses more roles than that.
+        #[allow(clippy::cast_possible_truncation)]
+        let positions = self
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(position, role)| (role.id, position as u32));
+        self.index = if span <= self.roles.len() * SLOTS_PER_ROLE + SLACK {
+            let mut slots = vec![NONE; span];
+            for (id, position) in positions {
+                slots[(id.0 - RoleId::FIRST_CUSTOM.0) as usize] = position;
+            }
+            Index::Table(slots)
+        } else {
+            Index::Sparse(positions.collect())
+        };
+    }
+
+    /// Whether the index is a plain table (for tests of the memory bound).
+    #[cfg(test)]
+    fn is_table(&self) -> bool {
+        matches!(self.index, Index::Table(_))
     }
 }
+
+/// Two maps are equal when they hold the same roles: how the index is kept does not matter.
+impl PartialEq for RoleMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.roles == other.roles
+    }
+}
+
+impl Eq for RoleMap {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::BuildHasher;
+    use crate::BuiltInRole;
+
+    fn role(id: u32) -> Role {
+        let mut role = BuiltInRole::SupportAgent.role().clone();
+        role.id = RoleId(id);
+        role.builtin = None;
+        role
+    }
 
     #[test]
-    fn sequential_ids_spread_over_low_and_high_bits() {
-        let build = BuildHasherDefault::<RoleIdHasher>::default();
-        let hashes: Vec<u64> = (100..1124_u32)
-            .map(|id| build.hash_one(RoleId(id)))
-            .collect();
-        let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
-        let high: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
-        assert!(low.len() > 600, "low bits collide: {}", low.len());
-        assert_eq!(high.len(), 128, "every tag value should appear");
+    fn finds_every_role_and_nothing_else() {
+        let mut map = RoleMap::default();
+        for id in (100..300).step_by(3) {
+            assert!(map.push(role(id)));
+        }
+        assert!(!map.push(role(150)), "ids only grow");
+        assert!(map.remove(RoleId(103)).is_some());
+        for id in 0..400 {
+            let expected = id >= 100 && id < 300 && (id - 100) % 3 == 0 && id != 103;
+            assert_eq!(map.get(RoleId(id)).is_some(), expected, "{id}");
+            if let Some(found) = map.get(RoleId(id)) {
+                assert_eq!(found.id, RoleId(id));
+            }
+        }
+        assert!(map.is_table());
+    }
+
+    #[test]
+    fn sparse_ids_use_a_map_not_a_huge_table() {
+        let mut map = RoleMap::default();
+        assert!(map.push(role(100)));
+        assert!(map.push(role(u32::MAX - 1)));
+        assert!(!map.is_table());
+        assert_eq!(
+            map.get(RoleId(u32::MAX - 1)).map(|r| r.id),
+            Some(RoleId(u32::MAX - 1))
+        );
+        assert!(map.get(RoleId(101)).is_none());
+        assert!(map.remove(RoleId(u32::MAX - 1)).is_some());
+        assert!(map.is_table());
     }
 }

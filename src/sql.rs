@@ -7,7 +7,7 @@
 
 use core::fmt::Write as _;
 
-use crate::{ConversationFilter, GroupId, UserId};
+use crate::{AgentFilter, ConversationFilter, GroupId, RoleId, UserId};
 
 /// The host's names for the conversation facts in its database, handed to
 /// [`ConversationFilter::to_sql`].
@@ -85,7 +85,7 @@ pub struct ParticipantsTable<'a> {
 /// }
 ///
 /// let policy = Policy::new(Plan::Pro);
-/// let s = Subject { user: UserId(7), role: policy.builtin(BuiltInRole::SalesUser), groups: &[GroupId(2)] };
+/// let s = Subject { user: UserId(7), role: policy.builtin(BuiltInRole::SalesUser), groups: &[GroupId(2)], view_only: &[] };
 /// let row = TicketRow { id: 1, group_id: Some(9), assignee_id: None, followers: vec![7] };
 /// assert!(policy.check(&s, Permissions::REPLY, &row).is_allowed()); // a follower
 /// assert!(policy.filter(&s, Permissions::REPLY).matches(&row));
@@ -106,12 +106,13 @@ pub enum SqlError {
     /// The name is not an identifier (or a qualified one where that is allowed).
     #[error("invalid sql identifier `{0}`")]
     InvalidIdentifier(String),
-    /// The conversation id column must be qualified by its table to be read from the
-    /// participants subquery.
-    #[error("conversation id column `{0}` must be qualified by its table (such as `conversations.id`) to be read from the participants subquery")]
+    /// The id column must be qualified by its table to be read from the participants (or
+    /// membership) subquery.
+    #[error("id column `{0}` must be qualified by its table (such as `conversations.id`) to be read from the subquery")]
     UnqualifiedId(String),
-    /// The conversation id column is qualified by `p`, the participants subquery's alias.
-    #[error("conversation id column `{0}` is qualified by `p`, the participants subquery's own alias: alias the conversations table otherwise")]
+    /// The id column is qualified by the subquery's own alias (`p` for participants, `m` for
+    /// memberships).
+    #[error("id column `{0}` is qualified by the subquery's own alias (`p` or `m`): alias the table otherwise")]
     ShadowedId(String),
 }
 
@@ -131,7 +132,7 @@ impl SqlFilter {
     /// use helpdesk_policy::{ConversationFilter, GroupId, SqlColumns, UserId};
     ///
     /// let columns = SqlColumns { id: "c.id", group: "c.group_id", assignee: "c.assignee_id", participants: None };
-    /// let filter = ConversationFilter::TakenUpBy { user: UserId(7), groups: &[GroupId(2)] };
+    /// let filter = ConversationFilter::TakenUpBy { user: UserId(7), groups: &[GroupId(2)], view_only: &[] };
     /// let sql = filter.to_sql(&columns)?;
     /// assert_eq!(sql.numbered_placeholders(2), "(c.assignee_id = $2 OR c.group_id IN ($3))");
     /// # Ok::<(), helpdesk_policy::SqlError>(())
@@ -176,7 +177,7 @@ impl ConversationFilter<'_> {
     ///         user: "user_id",
     ///     }),
     /// };
-    /// let filter = ConversationFilter::TakenUpBy { user: UserId(7), groups: &[GroupId(3), GroupId(2), GroupId(3)] };
+    /// let filter = ConversationFilter::TakenUpBy { user: UserId(7), groups: &[GroupId(3), GroupId(2)], view_only: &[GroupId(3)] };
     /// let sql = filter.to_sql(&columns)?;
     /// assert_eq!(
     ///     sql.sql,
@@ -204,20 +205,25 @@ impl ConversationFilter<'_> {
         Ok(match *self {
             ConversationFilter::Everything => SqlFilter::constant("TRUE"),
             ConversationFilter::Nothing => SqlFilter::constant("FALSE"),
-            ConversationFilter::TakenUpBy { user, groups } => render(columns, user, groups),
+            ConversationFilter::TakenUpBy {
+                user,
+                groups,
+                view_only,
+            } => render(columns, user, groups, view_only),
         })
     }
 }
 
-/// The disjunction for a limited filter; `FALSE` when no term can match.
-fn render(columns: &SqlColumns<'_>, user: UserId, groups: &[GroupId]) -> SqlFilter {
+/// The disjunction for a limited filter; `FALSE` when no term can match. Full and view-only
+/// groups are one list here: the filter only has view-only groups when they reach.
+fn render(
+    columns: &SqlColumns<'_>,
+    user: UserId,
+    groups: &[GroupId],
+    view_only: &[GroupId],
+) -> SqlFilter {
     let user = i64::try_from(user.0).ok();
-    let mut groups: Vec<i64> = groups
-        .iter()
-        .filter_map(|group| i64::try_from(group.0).ok())
-        .collect();
-    groups.sort_unstable();
-    groups.dedup();
+    let groups = sql_ids(groups.iter().chain(view_only).map(|group| group.0));
 
     let mut sql = String::from("(");
     let mut params = Vec::with_capacity(groups.len() + 2);
@@ -228,11 +234,7 @@ fn render(columns: &SqlColumns<'_>, user: UserId, groups: &[GroupId]) -> SqlFilt
     }
     if !groups.is_empty() {
         or(&mut sql);
-        let _ = write!(sql, "{} IN (?", columns.group);
-        for _ in 1..groups.len() {
-            sql.push_str(", ?");
-        }
-        sql.push(')');
+        write_in(&mut sql, columns.group, groups.len());
         params.extend(groups);
     }
     if let (Some(user), Some(participants)) = (user, columns.participants) {
@@ -251,11 +253,170 @@ fn render(columns: &SqlColumns<'_>, user: UserId, groups: &[GroupId]) -> SqlFilt
     SqlFilter { sql, params }
 }
 
+/// Ids as SQL integers, sorted and each once; ids above `i64::MAX` are left out (no row can
+/// hold them).
+fn sql_ids(ids: impl Iterator<Item = u64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.filter_map(|id| i64::try_from(id).ok()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Writes `column IN (?, ?)` for `count` placeholders (at least one).
+fn write_in(sql: &mut String, column: &str, count: usize) {
+    let _ = write!(sql, "{column} IN (?");
+    for _ in 1..count {
+        sql.push_str(", ?");
+    }
+    sql.push(')');
+}
+
 /// Starts the next term of the disjunction opened by `(`: after an `OR` unless it is the first.
 fn or(sql: &mut String) {
     if sql.len() > 1 {
         sql.push_str(" OR ");
     }
+}
+
+/// The host's names for its agents and their group memberships, handed to
+/// [`AgentFilter::to_sql`]. The same identifier rules as [`SqlColumns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgentColumns<'a> {
+    /// The agent's (user's) id column, qualified by the agents table or its alias (`a.id`,
+    /// `agents.id`), and not by `m`, the membership subquery's alias.
+    pub id: &'a str,
+    /// The column holding the agent's role id.
+    pub role: &'a str,
+    /// The table listing each agent's groups, or `None` if the host keeps no memberships
+    /// (then nobody is reached through a group).
+    pub membership: Option<MembershipTable<'a>>,
+}
+
+/// A join table with one row per (agent, group) membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MembershipTable<'a> {
+    /// The table's name, optionally qualified by a schema.
+    pub table: &'a str,
+    /// Its column holding the agent's id (unqualified).
+    pub user: &'a str,
+    /// Its column holding the group's id (unqualified).
+    pub group: &'a str,
+    /// Its boolean column saying the membership is view-only (true) or full (false, never
+    /// `NULL`); `None` when every membership is full. A group in both kinds of row is a full
+    /// membership, as in [`Subject`](crate::Subject).
+    pub view_only: Option<&'a str>,
+}
+
+impl AgentFilter {
+    /// The filter as a SQL `WHERE` fragment over the host's agents table, with bind
+    /// parameters: the rows it selects are exactly the agents [`AgentFilter::matches`] lets
+    /// through (ids mapped as in [`SqlFilter`]).
+    ///
+    /// ```
+    /// use helpdesk_policy::{AgentColumns, BuiltInRole, Conversation, GroupId, MembershipTable, Permissions, Plan, Policy, UserId};
+    ///
+    /// let policy = Policy::new(Plan::Pro);
+    /// let c = Conversation { group: Some(GroupId(2)), assignee: Some(UserId(5)), participants: &[] };
+    /// let columns = AgentColumns {
+    ///     id: "a.id",
+    ///     role: "a.role_id",
+    ///     membership: Some(MembershipTable { table: "memberships", user: "user_id", group: "group_id", view_only: Some("view_only") }),
+    /// };
+    /// let sql = policy.who_may(Permissions::VIEW_CONVERSATIONS, &c).to_sql(&columns)?;
+    /// assert_eq!(
+    ///     sql.sql,
+    ///     "(a.role_id IN (?, ?, ?, ?, ?) OR (a.role_id IN (?) AND EXISTS (SELECT 1 FROM memberships m \
+    ///      WHERE m.user_id = a.id AND m.group_id = ?)) OR (a.role_id IN (?, ?) AND a.id IN (?)))"
+    /// );
+    /// assert_eq!(sql.params, [1, 2, 3, 4, 7, 8, 2, 8, 9, 5]);
+    /// # Ok::<(), helpdesk_policy::SqlError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A name in `columns` is not a valid identifier, or the id column is unqualified (or
+    /// qualified by `m`) while a membership table is given.
+    pub fn to_sql(&self, columns: &AgentColumns<'_>) -> Result<SqlFilter, SqlError> {
+        validate_agents(columns)?;
+        let mut sql = String::from("(");
+        let mut params: Vec<i64> = Vec::new();
+        let roles =
+            |roles: &[RoleId]| -> Vec<i64> { roles.iter().map(|role| i64::from(role.0)).collect() };
+        if !self.everywhere.is_empty() {
+            or(&mut sql);
+            write_in(&mut sql, columns.role, self.everywhere.len());
+            params.extend(roles(&self.everywhere));
+        }
+        let group = self.group.and_then(|group| i64::try_from(group.0).ok());
+        if let (Some(group), Some(membership)) = (group, columns.membership) {
+            // With a view-only column, roles that view-only groups do not reach need a full
+            // row; the others take any row. Without one, every row is full.
+            let (full_only, any_row): (Vec<RoleId>, Vec<RoleId>) = match membership.view_only {
+                Some(_) => self
+                    .members
+                    .iter()
+                    .partition(|role| self.view_only_members.binary_search(role).is_err()),
+                None => (Vec::new(), self.members.clone()),
+            };
+            for (list, full) in [(&full_only, true), (&any_row, false)] {
+                if list.is_empty() {
+                    continue;
+                }
+                or(&mut sql);
+                sql.push('(');
+                write_in(&mut sql, columns.role, list.len());
+                params.extend(roles(list));
+                let _ = write!(
+                    sql,
+                    " AND EXISTS (SELECT 1 FROM {} m WHERE m.{} = {} AND m.{} = ?",
+                    membership.table, membership.user, columns.id, membership.group
+                );
+                params.push(group);
+                if let (true, Some(flag)) = (full, membership.view_only) {
+                    let _ = write!(sql, " AND NOT m.{flag}");
+                }
+                sql.push_str("))");
+            }
+        }
+        let takers = sql_ids(self.takers.iter().map(|user| user.0));
+        if !self.taking_up.is_empty() && !takers.is_empty() {
+            or(&mut sql);
+            sql.push('(');
+            write_in(&mut sql, columns.role, self.taking_up.len());
+            params.extend(roles(&self.taking_up));
+            sql.push_str(" AND ");
+            write_in(&mut sql, columns.id, takers.len());
+            params.extend(takers);
+            sql.push(')');
+        }
+        if params.is_empty() {
+            return Ok(SqlFilter::constant("FALSE"));
+        }
+        sql.push(')');
+        Ok(SqlFilter { sql, params })
+    }
+}
+
+/// Checks every name in `columns`.
+fn validate_agents(columns: &AgentColumns<'_>) -> Result<(), SqlError> {
+    qualified(columns.id)?;
+    qualified(columns.role)?;
+    if let Some(membership) = columns.membership {
+        qualified(membership.table)?;
+        plain(membership.user)?;
+        plain(membership.group)?;
+        if let Some(flag) = membership.view_only {
+            plain(flag)?;
+        }
+        match columns.id.split_once('.') {
+            None => return Err(SqlError::UnqualifiedId(columns.id.to_owned())),
+            Some((table, _)) if table.eq_ignore_ascii_case("m") => {
+                return Err(SqlError::ShadowedId(columns.id.to_owned()));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Checks every name in `columns`.
@@ -465,14 +626,14 @@ mod tests {
     #[test]
     fn render_sorts_and_dedups_groups_and_never_writes_in_empty() {
         let groups = [GroupId(5), GroupId(1), GroupId(5), GroupId(3), GroupId(1)];
-        let sql = render(&COLUMNS, UserId(9), &groups);
+        let sql = render(&COLUMNS, UserId(9), &groups, &[]);
         assert_eq!(
             sql.sql,
             "(assignee_id = ? OR group_id IN (?, ?, ?) OR EXISTS (SELECT 1 FROM \
              conversation_participants p WHERE p.conversation_id = c.id AND p.user_id = ?))"
         );
         assert_eq!(sql.params, [9, 1, 3, 5, 9]);
-        let restricted = render(&COLUMNS, UserId(9), &[]);
+        let restricted = render(&COLUMNS, UserId(9), &[], &[]);
         assert!(!restricted.sql.contains("IN"), "{}", restricted.sql);
         assert_eq!(restricted.params, [9, 9]);
     }
@@ -480,18 +641,18 @@ mod tests {
     #[test]
     fn render_leaves_out_ids_beyond_i64() {
         let huge = u64::MAX;
-        let sql = render(&COLUMNS, UserId(huge), &[GroupId(huge), GroupId(4)]);
+        let sql = render(&COLUMNS, UserId(huge), &[GroupId(huge), GroupId(4)], &[]);
         assert_eq!(sql.sql, "(group_id IN (?))");
         assert_eq!(sql.params, [4]);
-        let nothing = render(&COLUMNS, UserId(huge), &[GroupId(1 << 63)]);
+        let nothing = render(&COLUMNS, UserId(huge), &[GroupId(1 << 63)], &[]);
         assert_eq!(nothing, SqlFilter::constant("FALSE"));
-        let edge = render(&COLUMNS, UserId(u64::try_from(i64::MAX).unwrap()), &[]);
+        let edge = render(&COLUMNS, UserId(u64::try_from(i64::MAX).unwrap()), &[], &[]);
         assert_eq!(edge.params, [i64::MAX, i64::MAX]);
     }
 
     #[test]
     fn numbered_placeholders_count_from_first() {
-        let sql = render(&COLUMNS, UserId(9), &[GroupId(1), GroupId(2)]);
+        let sql = render(&COLUMNS, UserId(9), &[GroupId(1), GroupId(2)], &[]);
         assert_eq!(
             sql.numbered_placeholders(1),
             "(assignee_id = $1 OR group_id IN ($2, $3) OR EXISTS (SELECT 1 FROM \

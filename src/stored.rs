@@ -17,10 +17,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::grants::Grants;
 use crate::role_map::RoleMap;
-use crate::{name, BuiltInRole, Permissions, Plan, Policy, PolicyError, Role, RoleId, Scope};
+use crate::{
+    name, BuiltInRole, Permissions, Plan, Policy, PolicyError, Role, RoleId, Scope, Vocabulary,
+};
 
-/// The version of the stored form this crate writes and reads.
-const FORMAT_VERSION: u64 = 1;
+/// The version of the stored form this crate writes.
+const FORMAT_VERSION: u64 = 2;
+/// The first version, without role descriptions; still read.
+const FORMAT_VERSION_1: u64 = 1;
+/// The most grants a role can hold: one per bit of [`Permissions`].
+const MAX_GRANTS: usize = 64;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +78,9 @@ struct StoredRole<'a> {
     id: RoleId,
     #[serde(borrow)]
     name: Cow<'a, str>,
+    /// Version 2 only, where it is required.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    description: Option<Cow<'a, str>>,
     /// Required, `null` included, so that every loaded document saves back the same.
     #[serde(deserialize_with = "Option::deserialize")]
     cloned_from: Option<RoleId>,
@@ -84,18 +93,18 @@ struct StoredRole<'a> {
 struct StoredGrants<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
 /// The format version, refused as soon as it is read if this crate does not know it.
-struct FormatVersion;
+struct FormatVersion(u64);
 
 impl Serialize for FormatVersion {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(FORMAT_VERSION)
+        serializer.serialize_u64(self.0)
     }
 }
 
 impl<'de> Deserialize<'de> for FormatVersion {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match u64::deserialize(deserializer)? {
-            FORMAT_VERSION => Ok(FormatVersion),
+            version @ (FORMAT_VERSION_1 | FORMAT_VERSION) => Ok(FormatVersion(version)),
             other => Err(de::Error::custom(PolicyError::UnknownVersion(other))),
         }
     }
@@ -123,10 +132,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for StoredGrants<'a> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                // Keep at most `KEPT` entries and skip the rest: with more entries than there
-                // are permissions, the kept ones already hold an unknown or repeated name, which
-                // validation then reports by role and permission.
-                const KEPT: usize = Permissions::all().bits().count_ones() as usize + 1;
+                // Keep at most `KEPT` entries and skip the rest, so a hostile document cannot
+                // make a huge list: a role keeping more than `MAX_GRANTS` is refused whole
+                // (`TooManyGrants`), so nothing is ever dropped from a role that loads.
+                const KEPT: usize = MAX_GRANTS + 1;
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(KEPT));
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     if entries.len() < KEPT {
@@ -145,26 +154,29 @@ impl<'de: 'a, 'a> Deserialize<'de> for StoredGrants<'a> {
 
 impl Serialize for Policy {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let table = self.vocabulary.table();
         let custom_roles = self
             .custom_roles()
             .map(|role| {
+                // Known grants in bit order, then the kept ones as they were found.
+                let known = role.grants().filter_map(|(permission, scope)| {
+                    let name = table.name(permission)?;
+                    Some((Cow::Borrowed(name), Cow::Borrowed(scope.as_str())))
+                });
+                let kept = role
+                    .kept_grants()
+                    .map(|(name, scope)| (Cow::Borrowed(name), Cow::Borrowed(scope.as_str())));
                 MapOnly(StoredRole {
                     id: role.id,
                     name: Cow::Borrowed(role.name()),
+                    description: Some(Cow::Borrowed(role.description())),
                     cloned_from: role.cloned_from,
-                    grants: StoredGrants(
-                        role.grants()
-                            .filter_map(|(permission, scope)| {
-                                let name = permission.permission_name()?;
-                                Some((Cow::Borrowed(name), Cow::Borrowed(scope.as_str())))
-                            })
-                            .collect(),
-                    ),
+                    grants: StoredGrants(known.chain(kept).collect()),
                 })
             })
             .collect();
         StoredPolicy {
-            version: FormatVersion,
+            version: FormatVersion(FORMAT_VERSION),
             plan: self.plan,
             revision: self.revision,
             next_role_id: self.next_role_id,
@@ -174,63 +186,191 @@ impl Serialize for Policy {
     }
 }
 
+/// Loads with the built-in vocabulary, refusing any permission name it lacks. For a host's
+/// extensions use [`Policy::from_json`] or [`Policy::deserialize_with`].
 impl<'de> Deserialize<'de> for Policy {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Policy::deserialize_with(deserializer, &Vocabulary::builtin(), Unknown::Refuse)
+    }
+}
+
+/// What loading does with a grant of a permission the vocabulary lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unknown {
+    /// Refuse the document, naming the permission and its role.
+    Refuse,
+    /// Set the grant aside: it grants nothing, is kept, and is written back unchanged on
+    /// save, so that an older replica in a rolling deploy never destroys what a newer one
+    /// stored.
+    Keep,
+}
+
+impl Policy {
+    /// Loads a stored policy (version 1 or 2) with `vocabulary`, refusing any permission
+    /// name it lacks.
+    ///
+    /// # Errors
+    ///
+    /// The document is not JSON of the stored form ([`PolicyError::InvalidDocument`]), or it
+    /// holds something a policy could not have written; the error names the offending item.
+    pub fn from_json(json: &str, vocabulary: &Vocabulary) -> Result<Policy, PolicyError> {
+        Policy::load_json(json, vocabulary, Unknown::Refuse)
+    }
+
+    /// Loads a stored policy like [`Policy::from_json`], but sets aside the grants of
+    /// permissions `vocabulary` lacks instead of refusing them: they grant nothing, are kept
+    /// (see [`Role::kept_grants`]), and are written back unchanged on save. For an older
+    /// replica in a rolling deploy, reading what a newer one with more extensions stored.
+    ///
+    /// # Errors
+    ///
+    /// As [`Policy::from_json`], except for unknown permission names.
+    pub fn from_json_keeping_unknown(
+        json: &str,
+        vocabulary: &Vocabulary,
+    ) -> Result<Policy, PolicyError> {
+        Policy::load_json(json, vocabulary, Unknown::Keep)
+    }
+
+    fn load_json(
+        json: &str,
+        vocabulary: &Vocabulary,
+        unknown: Unknown,
+    ) -> Result<Policy, PolicyError> {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let MapOnly(stored) = MapOnly::<StoredPolicy<'_>>::deserialize(&mut deserializer)
+            .map_err(|error| PolicyError::InvalidDocument(capped(&error)))?;
+        deserializer
+            .end()
+            .map_err(|error| PolicyError::InvalidDocument(capped(&error)))?;
+        load(stored, vocabulary, unknown)
+    }
+
+    /// Loads a stored policy from any serde format with `vocabulary`, refusing or keeping
+    /// unknown permission names as `unknown` says.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error, carrying the message of the [`PolicyError`] that names the
+    /// offending item.
+    pub fn deserialize_with<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        vocabulary: &Vocabulary,
+        unknown: Unknown,
+    ) -> Result<Policy, D::Error> {
         let MapOnly(stored) =
             MapOnly::<StoredPolicy<'de>>::deserialize(deserializer).map_err(cap_message)?;
-        load(stored).map_err(de::Error::custom)
+        load(stored, vocabulary, unknown).map_err(de::Error::custom)
     }
 }
 
 /// The longest error message loading gives, in characters.
 const MAX_MESSAGE_CHARS: usize = 300;
 
+/// A deserializer's message, cut when it repeats a huge piece of the input.
+fn capped(error: &dyn fmt::Display) -> String {
+    let message = error.to_string();
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}… (message cut)", &message[..end]),
+        None => message,
+    }
+}
+
 /// Cuts a deserializer's message that repeats a huge piece of the input (an unknown field or
 /// variant of ten megabytes), so that a hostile document cannot flood the host's logs.
 fn cap_message<E: de::Error>(error: E) -> E {
     let message = error.to_string();
     match message.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((end, _)) => E::custom(format_args!("{}… (message cut)", &message[..end])),
+        Some(_) => E::custom(capped(&message)),
         None => error,
     }
 }
 
 /// Builds a policy from its stored form, refusing anything a policy could not have written.
-fn load(stored: StoredPolicy<'_>) -> Result<Policy, PolicyError> {
+fn load(
+    stored: StoredPolicy<'_>,
+    vocabulary: &Vocabulary,
+    unknown: Unknown,
+) -> Result<Policy, PolicyError> {
     let next = stored.next_role_id;
     if next < RoleId::FIRST_CUSTOM {
         return Err(PolicyError::BadNextRoleId(next));
     }
-    let mut custom = RoleMap::default();
-    custom.reserve(stored.custom_roles.len());
+    let version = stored.version.0;
+    let mut roles = Vec::with_capacity(stored.custom_roles.len());
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for MapOnly(role) in stored.custom_roles {
-        let role = load_role(&role, next)?;
+        let role = load_role(&role, next, version, vocabulary, unknown)?;
         if names.insert(name::fold(role.name()), role.id).is_some() {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
-        if let Some(earlier) = custom.insert(role.id, role) {
-            return Err(PolicyError::DuplicateRoleId(earlier.id));
+        roles.push(role);
+    }
+    // A policy writes roles in id order; a document that does not still loads.
+    roles.sort_by_key(|role| role.id);
+    let mut custom = RoleMap::default();
+    for role in roles {
+        let id = role.id;
+        if !custom.push(role) {
+            return Err(PolicyError::DuplicateRoleId(id));
         }
     }
     Ok(Policy {
         plan: stored.plan,
         revision: stored.revision,
         next_role_id: next,
+        masks: crate::policy::masks(vocabulary),
+        vocabulary: vocabulary.clone(),
         custom,
         names,
     })
 }
 
-fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError> {
+fn load_role(
+    stored: &StoredRole<'_>,
+    next: RoleId,
+    version: u64,
+    vocabulary: &Vocabulary,
+    unknown: Unknown,
+) -> Result<Role, PolicyError> {
     let valid = name::validate(&stored.name)?;
     if valid != stored.name {
         return Err(PolicyError::InvalidName {
             name: name::shorten(&stored.name),
-            problem: "it has leading or trailing white space",
+            problem: "it is not in its normal form (trimmed, spaces collapsed, NFKC)",
         });
     }
-    let role_name = || valid.to_owned();
+    let role_name = || valid.clone();
+    let description = match (version, &stored.description) {
+        (FORMAT_VERSION_1, None) => String::new(),
+        (FORMAT_VERSION_1, Some(_)) => {
+            return Err(PolicyError::BadStoredDescription {
+                role: role_name(),
+                problem: "version 1 has no descriptions".into(),
+            })
+        }
+        (_, None) => {
+            return Err(PolicyError::BadStoredDescription {
+                role: role_name(),
+                problem: "its description is missing".into(),
+            })
+        }
+        (_, Some(text)) => {
+            let valid = crate::policy::validate_description(text).map_err(|error| {
+                PolicyError::BadStoredDescription {
+                    role: role_name(),
+                    problem: error.to_string(),
+                }
+            })?;
+            if valid != text {
+                return Err(PolicyError::BadStoredDescription {
+                    role: role_name(),
+                    problem: "its description has leading or trailing white space".into(),
+                });
+            }
+            valid.to_owned()
+        }
+    };
     let id = stored.id;
     if id < RoleId::FIRST_CUSTOM || id >= next {
         return Err(PolicyError::RoleIdOutOfRange {
@@ -249,18 +389,30 @@ fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError>
             });
         }
     }
+    let table = vocabulary.table();
     let mut grants = Grants::EMPTY;
+    let mut kept: Vec<(Box<str>, Scope)> = Vec::new();
     for (permission_name, scope_name) in &stored.grants.0 {
-        let Some(permission) = Permissions::from_permission_name(permission_name) else {
-            return Err(PolicyError::UnknownPermission {
+        let Some(scope) = Scope::from_name(scope_name) else {
+            return Err(PolicyError::UnknownScope {
+                scope: name::shorten(scope_name),
                 permission: name::shorten(permission_name),
                 role: role_name(),
             });
         };
-        let Some(scope) = Scope::from_name(scope_name) else {
-            return Err(PolicyError::UnknownScope {
-                scope: name::shorten(scope_name),
-                permission: permission_name.to_string(),
+        let Some(permission) = table.by_name(permission_name) else {
+            if unknown == Unknown::Keep && !kept.iter().any(|(k, _)| **k == **permission_name) {
+                kept.push((permission_name.as_ref().into(), scope));
+                continue;
+            }
+            if unknown == Unknown::Keep {
+                return Err(PolicyError::DuplicatePermission {
+                    permission: name::shorten(permission_name),
+                    role: role_name(),
+                });
+            }
+            return Err(PolicyError::UnknownPermission {
+                permission: name::shorten(permission_name),
                 role: role_name(),
             });
         };
@@ -273,20 +425,27 @@ fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError>
         if permission == Permissions::MANAGE_CUSTOM_ROLES {
             return Err(PolicyError::ManageCustomRolesOnCustomRole { role: role_name() });
         }
-        if scope != Scope::Global && Permissions::ACCOUNT_KIND.contains(permission) {
+        if scope != Scope::Global && table.account().contains(permission) {
             return Err(PolicyError::ScopedAccountPermission {
-                permission: permission.permission_name().unwrap_or("unknown"),
+                permission: table.name(permission).unwrap_or("unknown"),
                 scope,
                 role: role_name(),
             });
         }
         grants = grants.with(permission, scope);
     }
+    // Only reached with distinct kept names: known ones repeat before there are 65.
+    if stored.grants.0.len() > MAX_GRANTS {
+        return Err(PolicyError::TooManyGrants { role: role_name() });
+    }
     Ok(Role {
         id,
-        name: Cow::Owned(valid.to_owned()),
+        name: Cow::Owned(valid),
         builtin: None,
         cloned_from: stored.cloned_from,
         grants,
+        description: Cow::Owned(description),
+        table: table.clone(),
+        kept: (!kept.is_empty()).then(|| kept.into_boxed_slice()),
     })
 }

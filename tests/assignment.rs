@@ -34,6 +34,7 @@ fn owner() -> Subject<'static> {
         user: UserId(99),
         role: ACCOUNT_ADMIN,
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -445,12 +446,14 @@ fn assignment_cases() {
             user: ACTOR,
             role: case.actor,
             groups: &[],
+            view_only: &[],
         };
         let target = match case.target {
             Some(role) => Subject {
                 user: TARGET,
                 role,
                 groups: &[],
+                view_only: &[],
             },
             None => actor,
         };
@@ -473,11 +476,13 @@ fn reasons_carry_the_roles_permission_and_scopes() {
         user: ACTOR,
         role: GROUP_LEAD,
         groups: &[],
+        view_only: &[],
     };
     let target = Subject {
         user: TARGET,
         role: RESTRICTED_USER,
         groups: &[],
+        view_only: &[],
     };
     let d = policy.check_assignment(&actor, &target, GLOBAL_REPLIER);
     let Reason::NewRoleExceedsActor {
@@ -515,11 +520,13 @@ fn upgrading_again_makes_custom_roles_assignable() {
         user: ACTOR,
         role: ACCOUNT_ADMIN,
         groups: &[],
+        view_only: &[],
     };
     let target = Subject {
         user: TARGET,
         role: SALES_USER,
         groups: &[],
+        view_only: &[],
     };
     for (step, plan, allowed) in [
         ("Pro", Plan::Pro, true),
@@ -580,11 +587,13 @@ fn every_combination_agrees_with_the_model() {
                         user: ACTOR,
                         role: a,
                         groups: &[],
+                        view_only: &[],
                     };
                     let target = Subject {
                         user: TARGET,
                         role: t,
                         groups: &[],
+                        view_only: &[],
                     };
                     let d = policy.check_assignment(&actor, &target, n);
                     let want = model(plan, policy.role(a), policy.role(t), policy.role(n));
@@ -674,16 +683,19 @@ fn scopes_compare_as_levels_for_new_and_current_roles() {
                     user: ACTOR,
                     role: lead,
                     groups: &[],
+                    view_only: &[],
                 };
                 let holder_of_other = Subject {
                     user: TARGET,
                     role: other,
                     groups: &[],
+                    view_only: &[],
                 };
                 let restricted_user = Subject {
                     user: TARGET,
                     role: RESTRICTED_USER,
                     groups: &[],
+                    view_only: &[],
                 };
                 let give = policy.check_assignment(&actor, &restricted_user, other);
                 assert_eq!(give.is_allowed(), b <= a, "{case}, giving: {give}");

@@ -402,6 +402,7 @@ fn subject(policy: &Policy, role: BuiltInRole) -> Subject<'static> {
         user: UserId(ME),
         role: policy.builtin(role),
         groups: &MY_GROUPS,
+        view_only: &[],
     }
 }
 
@@ -708,6 +709,7 @@ fn builtin_ids_are_fixed_constants_shared_by_every_policy() {
         user: UserId(1),
         role: OWNER,
         groups: &[],
+        view_only: &[],
     };
     let custom = second
         .clone_role(&owner, AGENT, "Intern")
@@ -741,6 +743,7 @@ fn builtin_ids_are_fixed_constants_shared_by_every_policy() {
         user: UserId(ME),
         role: first.builtin(BuiltInRole::SalesUser),
         groups: &MY_GROUPS,
+        view_only: &[],
     };
     for c in [C_IN_MY_GROUP, C_IN_OTHER_GROUP, C_ASSIGNED_TO_ME] {
         let a = first.check(&s, Permissions::REPLY, &c);

@@ -36,6 +36,7 @@ fn setup() -> (Policy, Roles) {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     };
     let agent = policy.builtin(BuiltInRole::SupportAgent);
     let mut custom = |name: &str, permission: Permissions, scope: Scope| {
@@ -100,7 +101,7 @@ impl Want {
                 permission,
             },
             Want::NothingAsked => Reason::NothingAsked,
-            Want::UnknownPermission(bits) => Reason::UnknownPermission { bits },
+            Want::UnknownPermission(bits) => Reason::UnknownPermission { bits: bits.into() },
             Want::UnknownRole(id) => Reason::UnknownRole { role: id },
         }
     }
@@ -300,6 +301,7 @@ fn every_reason_and_fact_has_its_sentence() {
             user: ME,
             role: case.role,
             groups: &MY_GROUPS,
+            view_only: &[],
         };
         let d = policy.check(&s, case.permissions, case.on);
         failures.extend(verify(&policy, case.name, d, case.want, case.sentence));
@@ -353,6 +355,7 @@ fn empty_sets_unknown_bits_and_unknown_roles_are_denied() {
                 user: ME,
                 role: case.role,
                 groups: &MY_GROUPS,
+                view_only: &[],
             };
             let d = policy.check(&s, case.permissions, on);
             if d.is_allowed() || *d.reason() != case.want.reason(&policy) {
@@ -428,6 +431,7 @@ fn several_permissions_are_all_required_each_at_its_own_scope() {
             user: ME,
             role: case.role,
             groups: &MY_GROUPS,
+            view_only: &[],
         };
         let d = policy.check(&s, case.permissions, case.on);
         failures.extend(verify(&policy, case.name, d, case.want, case.sentence));
@@ -498,6 +502,7 @@ fn group_lists_in_any_order_with_duplicates_and_of_any_length() {
             user: ME,
             role: sales,
             groups: &case.groups,
+            view_only: &[],
         };
         let group = GroupId(case.conversation_group);
         let c = Conversation {
@@ -618,6 +623,7 @@ fn host_row_types_are_checked_directly() {
                 user: ME,
                 role: *role,
                 groups: &MY_GROUPS,
+                view_only: &[],
             };
             let case = format!("ticket {} / {name}", row.id);
             let direct = policy.check(&s, Permissions::REPLY, row);
@@ -644,6 +650,7 @@ fn host_row_types_are_checked_directly() {
         user: ME,
         role: r.own_reports,
         groups: &MY_GROUPS,
+        view_only: &[],
     };
     let mine = policy.check(
         &own,
@@ -703,6 +710,7 @@ fn about_user_is_reached_at_restricted_for_that_user_only() {
             user: ME,
             role: case.role,
             groups: &MY_GROUPS,
+            view_only: &[],
         };
         let d = policy.check(&s, case.permissions, case.on);
         failures.extend(verify(&policy, case.name, d, case.want, case.sentence));
@@ -712,6 +720,7 @@ fn about_user_is_reached_at_restricted_for_that_user_only() {
         user: SOMEONE,
         role: r.own_reports,
         groups: &MY_GROUPS,
+        view_only: &[],
     };
     if policy
         .check(&other, reports, &AboutUser(SOMEONE))
@@ -734,6 +743,7 @@ fn decisions_are_plain_values() {
         user: ME,
         role: r.group_agent,
         groups: &MY_GROUPS,
+        view_only: &[],
     };
     let d = policy.check(&s, Permissions::REPLY, &IN_OTHER_GROUP);
     let copy = d;

@@ -51,6 +51,7 @@ fn owner(policy: &Policy) -> Subject<'static> {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -251,6 +252,7 @@ impl Coverage {
                 self.restricted_filters += 1;
             }
             ConversationFilter::TakenUpBy { .. } => self.group_filters += 1,
+            _ => unreachable!("a new kind of filter"),
         }
     }
 
@@ -305,13 +307,18 @@ fn reference_matches(filter: &ConversationFilter<'_>, conversation: &Conversatio
     match *filter {
         ConversationFilter::Everything => true,
         ConversationFilter::Nothing => false,
-        ConversationFilter::TakenUpBy { user, groups } => {
+        ConversationFilter::TakenUpBy {
+            user,
+            groups,
+            view_only,
+        } => {
             conversation.assignee == Some(user)
                 || conversation
                     .group
-                    .is_some_and(|group| groups.contains(&group))
+                    .is_some_and(|group| groups.contains(&group) || view_only.contains(&group))
                 || conversation.participants.contains(&user)
         }
+        _ => false,
     }
 }
 
@@ -332,6 +339,7 @@ fn filter_matches_exactly_what_check_allows_on_random_cases() {
             user: UserId(*rng.pick(&USERS)),
             role: *rng.pick(&roles),
             groups: rng.pick(&group_lists).as_slice(),
+            view_only: &[],
         };
         let permissions = random_permissions(&mut rng, &scoped, &every);
         let filter = policy.filter(&subject, permissions);
@@ -384,6 +392,7 @@ fn filter_matches_check_for_every_role_and_single_permission() {
                     user: UserId(USERS[n % USERS.len()]),
                     role,
                     groups,
+                    view_only: &[],
                 };
                 let filter = policy.filter(&subject, permission);
                 for facts in &conversations {
@@ -417,6 +426,7 @@ fn filter_matches_check_on_every_kind_of_resource() {
             user: UserId(*rng.pick(&USERS)),
             role: *rng.pick(&roles),
             groups: rng.pick(&group_lists).as_slice(),
+            view_only: &[],
         };
         let permissions = random_permissions(&mut rng, &scoped, &every);
         let filter = policy.filter(&subject, permissions);
@@ -460,6 +470,7 @@ fn filters_keep_agreeing_after_a_downgrade() {
             user: UserId(*rng.pick(&USERS)),
             role: *rng.pick(&roles),
             groups: rng.pick(&group_lists).as_slice(),
+            view_only: &[],
         };
         let permissions = random_permissions(&mut rng, &scoped, &every);
         let filter = policy.filter(&subject, permissions);
@@ -552,6 +563,7 @@ fn filters_read_as_everything_nothing_or_taken_up_by() {
             user: UserId(7),
             role,
             groups: &groups,
+            view_only: &[],
         };
         let filter = policy.filter(&subject, permissions);
         match expected {
@@ -570,7 +582,8 @@ fn filters_read_as_everything_nothing_or_taken_up_by() {
                     filter,
                     ConversationFilter::TakenUpBy {
                         user: UserId(7),
-                        groups: &groups
+                        groups: &groups,
+                        view_only: &[]
                     },
                     "{what}"
                 );
@@ -584,7 +597,8 @@ fn filters_read_as_everything_nothing_or_taken_up_by() {
                     filter,
                     ConversationFilter::TakenUpBy {
                         user: UserId(7),
-                        groups: &[]
+                        groups: &[],
+                        view_only: &[]
                     },
                     "{what}"
                 );
@@ -602,6 +616,7 @@ fn group_filter_of_a_user_in_no_groups_reads_like_restricted() {
         user: UserId(5),
         role: BuiltInRole::SalesUser.id(),
         groups: &[],
+        view_only: &[],
     };
     let filter = policy.filter(&subject, Permissions::REPLY);
     assert_eq!(filter.user(), Some(UserId(5)));
@@ -633,10 +648,12 @@ fn taken_up_by_matches_by_assignee_group_or_participant() {
     let by_group = ConversationFilter::TakenUpBy {
         user: UserId(1),
         groups: &groups,
+        view_only: &[],
     };
     let restricted = ConversationFilter::TakenUpBy {
         user: UserId(1),
         groups: &[],
+        view_only: &[],
     };
     #[rustfmt::skip]
     let cases: [(Conversation<'_>, bool, bool); 7] = [
@@ -679,6 +696,7 @@ fn long_group_lists_match_exactly_the_listed_groups() {
             user: UserId(1),
             role: BuiltInRole::SalesUser.id(),
             groups: &groups,
+            view_only: &[],
         };
         let filter = policy.filter(&subject, Permissions::REPLY);
         assert_eq!(filter.groups(), &groups[..]);

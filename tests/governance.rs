@@ -42,6 +42,7 @@ fn subject(user: u64, role: RoleId) -> Subject<'static> {
         user: UserId(user),
         role,
         groups: MY_GROUPS,
+        view_only: &[],
     }
 }
 

@@ -44,6 +44,7 @@ fn owner(policy: &Policy) -> Subject<'static> {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -64,6 +65,7 @@ fn a_row_is_checked_and_filtered_in_place() {
         user: UserId(7),
         role: policy.builtin(BuiltInRole::SalesUser),
         groups: &groups,
+        view_only: &[],
     };
     let inbox = vec![
         row(101, Some(2), None, &[]),      // in the user's group
@@ -118,6 +120,7 @@ fn negative_ids_match_no_user_or_group() {
         user: UserId(7),
         role: policy.builtin(BuiltInRole::RestrictedUser),
         groups: &[GroupId(2)],
+        view_only: &[],
     };
     let grouped = Subject {
         role: policy.builtin(BuiltInRole::SalesUser),
@@ -171,6 +174,7 @@ fn rows_work_by_reference_box_and_trait_object() {
         user: UserId(7),
         role: policy.builtin(BuiltInRole::RestrictedUser),
         groups: &[],
+        view_only: &[],
     };
     let ticket = row(3, Some(3), Some(7), &[]);
     let by_ref: &TicketRow = &ticket;
@@ -261,13 +265,13 @@ proptest! {
         user in crate_id(),
         groups in proptest::collection::vec(crate_id().prop_map(GroupId), 0..4),
         role in 0_usize..12,
-        conversation_bits in 0_u32..(1 << 6),
-        other_bit in proptest::option::of(6_u32..20),
+        conversation_bits in 0_u64..(1 << 6),
+        other_bit in proptest::option::of(6_u64..20),
     ) {
         let (policy, roles) = policy_with_custom_roles();
         let other = other_bit.map_or(0, |bit| 1 << bit);
         let permissions = Permissions::from_bits_truncate(conversation_bits | other);
-        let subject = Subject { user: UserId(user), role: roles[role % roles.len()], groups: &groups };
+        let subject = Subject { user: UserId(user), role: roles[role % roles.len()], groups: &groups, view_only: &[] };
         let participants: Vec<UserId> =
             ticket.followers.iter().filter_map(|f| id(*f)).map(UserId).collect();
         let copy = Conversation {

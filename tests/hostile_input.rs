@@ -22,6 +22,7 @@ fn owner() -> Subject<'static> {
         user: UserId(1),
         role: BuiltInRole::AccountAdmin.id(),
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -138,6 +139,7 @@ fn exercise(policy: &Policy, what: &str) {
                 user: UserId(7),
                 role,
                 groups: &groups,
+                view_only: &[],
             };
             for &asked in &asks {
                 for c in &conversations {
@@ -153,6 +155,7 @@ fn exercise(policy: &Policy, what: &str) {
                 user: UserId(8),
                 role,
                 groups: &[],
+                view_only: &[],
             };
             for &new_role in ids.iter().take(12) {
                 let _ = policy
@@ -577,6 +580,7 @@ fn a_hundred_thousand_roles_load_quickly_and_decide_in_constant_time() {
         user: UserId(7),
         role: last,
         groups: &[GroupId(1)],
+        view_only: &[],
     };
     let c = Conversation {
         group: Some(GroupId(1)),

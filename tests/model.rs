@@ -786,6 +786,7 @@ fn owner() -> Subject<'static> {
         user: UserId(1000),
         role: BuiltInRole::AccountAdmin.id(),
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -1052,7 +1053,7 @@ fn filter_matches(
 enum Shape {
     Granted(Permissions, Scope, Fact),
     NothingAsked,
-    UnknownPermission(u32),
+    UnknownPermission(u64),
     UnknownRole(RoleId),
     NotGranted(Permissions),
     OutOfScope(Permissions, Scope, Fact),
@@ -1243,6 +1244,7 @@ impl Resolved {
             user: self.user,
             role,
             groups: &self.groups,
+            view_only: &[],
         }
     }
 }
@@ -1601,7 +1603,7 @@ proptest! {
     ) {
         let (mut policy, mut model) = build(&setup)?;
         for (actor, user, op) in &steps {
-            let actor = Subject { user: UserId(*user), role: resolve(actor, &policy, &model), groups: &[] };
+            let actor = Subject { user: UserId(*user), role: resolve(actor, &policy, &model), groups: &[], view_only: &[] };
             let plan_before = model.plan;
             let holder = model.holds(actor.role, MANAGE_CUSTOM_ROLES);
             let before = policy.clone();
@@ -1636,8 +1638,8 @@ proptest! {
             let actor_role = resolve(actor_role, &policy, &model);
             let target_role = resolve(target_role, &policy, &model);
             let new_role = resolve(new_role, &policy, &model);
-            let actor = Subject { user: UserId(*actor_user), role: actor_role, groups: &[GroupId(1)] };
-            let target = Subject { user: UserId(*target_user), role: target_role, groups: &[] };
+            let actor = Subject { user: UserId(*actor_user), role: actor_role, groups: &[GroupId(1)], view_only: &[] };
+            let target = Subject { user: UserId(*target_user), role: target_role, groups: &[], view_only: &[] };
             let decision = policy.check_assignment(&actor, &target, new_role);
             let (expected, failing) =
                 model_assignment(&model, (*actor_user, actor_role), (*target_user, target_role), new_role);
@@ -1820,6 +1822,7 @@ fn design_examples() {
             user: UserId(7),
             role,
             groups: &groups,
+            view_only: &[],
         };
         let names: BTreeSet<&str> = PERMISSIONS
             .iter()
@@ -1836,6 +1839,7 @@ fn design_examples() {
         user: UserId(7),
         role: BuiltInRole::AccountAdmin.id(),
         groups: &groups,
+        view_only: &[],
     };
     let unknown = Permissions::from_bits_retain(1 << 31) | Permissions::VIEW_PEOPLE;
     assert!(policy.check(&subject, unknown, &Account).is_denied());

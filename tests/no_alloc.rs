@@ -91,6 +91,7 @@ fn check_and_filter_allocate_nothing() {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     };
     // A custom role with every scope, found through the hash map, not the built-in table.
     let custom = policy
@@ -167,6 +168,7 @@ fn check_and_filter_allocate_nothing() {
         user: me,
         role,
         groups,
+        view_only: &[],
     };
     // Leak the group lists so that cases can hold plain `Subject<'static>`s (test fixtures).
     let groups: &'static [GroupId] = groups.leak();

@@ -101,6 +101,7 @@ fn subject(role: RoleId) -> Subject<'static> {
         user: ME,
         role,
         groups: &MY_GROUPS,
+        view_only: &[],
     }
 }
 
@@ -109,6 +110,7 @@ fn owner(policy: &Policy) -> Subject<'static> {
         user: UserId(1),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -272,6 +274,7 @@ fn administrators_cannot_create_or_change_custom_roles() {
         user: UserId(2),
         role: policy.builtin(BuiltInRole::Administrator),
         groups: &[],
+        view_only: &[],
     };
     let before = policy.clone();
     let refused = PolicyError::NotAllowed {
@@ -378,6 +381,7 @@ fn only_account_admins_create_or_update_custom_roles() {
             user: UserId(3),
             role,
             groups: &[],
+            view_only: &[],
         };
         let refused = Err(PolicyError::NotAllowed { role: name.clone() });
         let before = policy.clone();

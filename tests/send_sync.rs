@@ -79,6 +79,7 @@ fn decisions(policy: &Policy, roles: &[RoleId]) -> Vec<String> {
                 user,
                 role,
                 groups: &groups,
+                view_only: &[],
             };
             for (_, permission) in Permissions::permission_names() {
                 for c in &conversations {
@@ -109,6 +110,7 @@ fn a_shared_policy_decides_the_same_on_every_thread() {
         user: UserId(1),
         role: BuiltInRole::AccountAdmin.id(),
         groups: &[],
+        view_only: &[],
     };
     let agent = policy.builtin(BuiltInRole::SupportAgent);
     let intern = policy.clone_role(&owner, agent, "Intern").unwrap();
@@ -152,6 +154,7 @@ fn a_shared_policy_decides_the_same_on_every_thread() {
         user: UserId(7),
         role: intern,
         groups: &[GroupId(1)],
+        view_only: &[],
     };
     let c = Conversation {
         group: Some(GroupId(1)),

@@ -166,6 +166,7 @@ fn roles(policy: &mut Policy, rng: &mut Rng) -> Vec<RoleId> {
         user: UserId(0),
         role: policy.builtin(BuiltInRole::AccountAdmin),
         groups: &[],
+        view_only: &[],
     };
     let mut roles: Vec<RoleId> = BuiltInRole::ALL.iter().map(|role| role.id()).collect();
     let scoped: Vec<Permissions> = Permissions::SCOPED.iter().collect();
@@ -323,6 +324,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
             user: *user,
             role: *role,
             groups,
+            view_only: &[],
         };
         let columns = &COLUMN_SETS[n % COLUMN_SETS.len()];
         // One random set, and one every inbox needs.
@@ -335,7 +337,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
             match filter {
                 ConversationFilter::Everything => seen.everything += 1,
                 ConversationFilter::Nothing => seen.nothing += 1,
-                ConversationFilter::TakenUpBy { user, groups } => {
+                ConversationFilter::TakenUpBy { user, groups, .. } => {
                     if filter.to_sql(columns).unwrap().sql == "FALSE" {
                         assert!(user.0 > u64::try_from(i64::MAX).unwrap());
                         seen.false_for_huge_user += 1;
@@ -345,6 +347,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
                         seen.grouped += 1;
                     }
                 }
+                _ => unreachable!("a new kind of filter"),
             }
         }
     }
@@ -364,6 +367,7 @@ fn an_unqualified_id_is_refused_because_the_subquery_would_misread_it() {
     let filter = ConversationFilter::TakenUpBy {
         user: UserId(5),
         groups: &[],
+        view_only: &[],
     };
     let unqualified = SqlColumns {
         id: "id",
@@ -393,6 +397,7 @@ fn hostile_identifiers_never_reach_the_database() {
     let filter = ConversationFilter::TakenUpBy {
         user: UserId(5),
         groups: &[GroupId(1)],
+        view_only: &[],
     };
     for bad in [
         "group_id) OR 1=1 --",

@@ -17,6 +17,7 @@ fn owner() -> Subject<'static> {
         user: UserId(1),
         role: ACCOUNT_ADMIN,
         groups: &[],
+        view_only: &[],
     }
 }
 
@@ -92,6 +93,7 @@ fn decisions(policy: &Policy) -> Vec<String> {
             user: UserId(7),
             role,
             groups: &[GroupId(2)],
+            view_only: &[],
         };
         for p in Permissions::all().iter() {
             for c in &conversations {
@@ -105,6 +107,7 @@ fn decisions(policy: &Policy) -> Vec<String> {
             user: UserId(8),
             role: SUPPORT_AGENT,
             groups: &[],
+            view_only: &[],
         };
         for new_role in policy.roles().map(|r| r.id()) {
             out.push(policy.check_assignment(&s, &target, new_role).to_string());
@@ -261,7 +264,7 @@ fn roles_are_written_in_id_order_and_grants_in_bit_order() {
             .into_iter()
             .rev()
         {
-            if (p.bits() + i) % 3 == 0 {
+            if (p.bits() + u64::from(i)) % 3 == 0 {
                 policy
                     .grant(&o, id, p, Scope::ALL[(i % 3) as usize])
                     .expect("grant");

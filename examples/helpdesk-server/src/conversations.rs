@@ -4,12 +4,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
-    Conversation, ParticipantsTable, Permissions, Policy, Resource, SqlColumns, Subject,
+    AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy, Resource,
+    SqlColumns, Subject,
 };
 use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{path_id, short, sql_user, App, SignedIn};
+use crate::app::{path_id, sql_user, App, SignedIn};
 use crate::db::{self, Agent, ConversationRow, CONVERSATION_COLUMNS};
 use crate::error::ApiError;
 use crate::json::{self, JsonBody};
@@ -31,26 +32,21 @@ pub fn conversation_columns() -> SqlColumns<'static> {
 /// The buttons of a conversation page: the conversation permissions.
 pub const BUTTONS: Permissions = Permissions::CONVERSATION_KIND;
 
-/// What a subject may do on a resource, restricted to the buttons.
+/// What a subject may do on a resource, restricted to the buttons: one call to `allowed`.
 pub fn actions<R: Resource + ?Sized>(
     policy: &Policy,
     subject: &Subject<'_>,
     row: &R,
 ) -> Permissions {
-    let mut allowed = Permissions::empty();
-    for (_, permission) in Permissions::permission_names() {
-        if BUTTONS.contains(permission) && policy.check(subject, permission, row).is_allowed() {
-            allowed |= permission;
-        }
-    }
-    allowed
+    policy.allowed(subject, row) & BUTTONS
 }
 
 /// The snake_case names of a permission set, in bit order.
-pub fn names(permissions: Permissions) -> Vec<String> {
-    Permissions::permission_names()
-        .filter(|(_, permission)| permissions.contains(*permission))
-        .map(|(name, _)| name.to_owned())
+pub fn names(policy: &Policy, permissions: Permissions) -> Vec<String> {
+    policy
+        .vocabulary()
+        .names(permissions)
+        .map(str::to_owned)
         .collect()
 }
 
@@ -76,8 +72,8 @@ pub struct ConversationView {
     pub assignee: Option<u64>,
     /// Its participants.
     pub participants: Vec<u64>,
-    /// The buttons the user gets: the names of what `allowed` gives.
-    pub actions: Vec<String>,
+    /// The buttons the user gets: what `allowed` gives (serialised as a list of names).
+    pub actions: Permissions,
     /// The buttons shown disabled, each with the reason.
     pub denied: Vec<DeniedAction>,
 }
@@ -85,10 +81,11 @@ pub struct ConversationView {
 /// The view of `row` for `subject`.
 pub fn view(policy: &Policy, subject: &Subject<'_>, row: &ConversationRow) -> ConversationView {
     let allowed = actions(policy, subject, row);
-    let denied = Permissions::permission_names()
-        .filter(|(_, permission)| BUTTONS.contains(*permission) && !allowed.contains(*permission))
-        .map(|(name, permission)| DeniedAction {
-            permission: name.to_owned(),
+    let denied = BUTTONS
+        .difference(allowed)
+        .each()
+        .map(|permission| DeniedAction {
+            permission: names(policy, permission).concat(),
             reason: policy.check(subject, permission, row).to_string(),
         })
         .collect();
@@ -98,7 +95,7 @@ pub fn view(policy: &Policy, subject: &Subject<'_>, row: &ConversationRow) -> Co
         group: row.group.map(|g| g.0),
         assignee: row.assignee.map(|u| u.0),
         participants: row.participants.iter().map(|u| u.0).collect(),
-        actions: names(allowed),
+        actions: allowed,
         denied,
     }
 }
@@ -460,28 +457,45 @@ pub struct Agents {
     /// The conversation.
     pub conversation: i64,
     /// The permissions asked for.
-    pub permission: Vec<String>,
+    pub permission: Permissions,
     /// The agents who may, ascending id.
     pub agents: Vec<AgentView>,
 }
 
-/// Parses `view_conversations` or `reply,add_private_note` (400 for an unknown name).
+/// The agents table (`users`, alias `a`) and memberships, as `AgentFilter::to_sql` sees them.
+pub fn agent_columns() -> AgentColumns<'static> {
+    AgentColumns {
+        id: "a.id",
+        role: "a.role_id",
+        membership: Some(MembershipTable {
+            table: "memberships",
+            user: "user_id",
+            group: "group_id",
+            view_only: Some("view_only"),
+        }),
+    }
+}
+
+/// Parses `view_conversations` or `reply,add_private_note` with the policy's vocabulary: 400
+/// for an unknown name or none.
 ///
 /// # Errors
 /// 400 naming the unknown permission.
-pub fn parse_permissions(text: &str) -> Result<Permissions, ApiError> {
-    let mut permissions = Permissions::empty();
-    for name in text.split(',') {
-        let name = name.trim();
-        permissions |= Permissions::from_permission_name(name).ok_or_else(|| {
-            ApiError::bad_request(format!("unknown permission `{}`", short(name)))
-        })?;
+pub fn parse_permissions(policy: &Policy, text: &str) -> Result<Permissions, ApiError> {
+    let permissions = policy
+        .vocabulary()
+        .parse(text)
+        .map_err(|error| ApiError::bad_request(error.to_string()))?;
+    if permissions.is_empty() {
+        return Err(ApiError::bad_request(
+            "name at least one permission: ?permission=reply",
+        ));
     }
     Ok(permissions)
 }
 
-/// `GET /api/conversations/{id}/agents?permission=NAME`: the agents who may do it there.
-/// The actor must be able to view the conversation.
+/// `GET /api/conversations/{id}/agents?permission=NAME`: the agents who may do it there, from
+/// `who_may(..).to_sql(..)` in one query. The actor must be able to view the conversation.
 ///
 /// # Errors
 /// 401, 400 (no or an unknown permission), 404, 403.
@@ -496,8 +510,8 @@ pub async fn agents(
     let text = query
         .permission
         .ok_or_else(|| ApiError::bad_request("name the permission: ?permission=reply"))?;
-    let permissions = parse_permissions(&text)?;
     let policy = app.policy();
+    let permissions = parse_permissions(&policy, &text)?;
     let body = app
         .db
         .run(move |conn| {
@@ -508,28 +522,27 @@ pub async fn agents(
                 Permissions::VIEW_CONVERSATIONS,
                 &row,
             )?;
-            let mut statement = conn.prepare("SELECT id FROM users ORDER BY id")?;
-            let ids = statement
-                .query_map([], |row| row.get::<_, i64>(0))?
+            let filter = policy
+                .who_may(permissions, &row)
+                .to_sql(&agent_columns())
+                .map_err(|error| ApiError::internal(error.to_string()))?;
+            let query = format!(
+                "SELECT a.id, a.name, a.role_id FROM users a WHERE {} ORDER BY a.id",
+                filter.sql
+            );
+            let mut statement = conn.prepare(&query)?;
+            let agents = statement
+                .query_map(params_from_iter(&filter.params), |row| {
+                    Ok(AgentView {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        role: row.get(2)?,
+                    })
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut agents = Vec::new();
-            for user in ids.into_iter().filter_map(db::user_id) {
-                if let Some(candidate) = db::load_agent(conn, user)? {
-                    if policy
-                        .check(&candidate.subject(), permissions, &row)
-                        .is_allowed()
-                    {
-                        agents.push(AgentView {
-                            id: sql_user(candidate.id)?,
-                            name: candidate.name,
-                            role: candidate.role.0,
-                        });
-                    }
-                }
-            }
             Ok(Agents {
                 conversation: id,
-                permission: names(permissions),
+                permission: permissions,
                 agents,
             })
         })

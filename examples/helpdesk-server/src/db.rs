@@ -9,6 +9,7 @@
 //! same order as the database. A busier host would use a pool of read connections beside one
 //! writer.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -247,11 +248,7 @@ pub struct Agent {
 impl Agent {
     /// The agent as the crate's subject, borrowing the loaded groups.
     pub fn subject(&self) -> Subject<'_> {
-        Subject {
-            user: self.id,
-            role: self.role,
-            groups: &self.groups,
-        }
+        Subject::new(self.id, self.role, &self.groups).with_view_only(&self.view_only)
     }
 }
 
@@ -328,6 +325,11 @@ impl Resource for ConversationRow {
 
     fn has_participant(&self, user: UserId) -> bool {
         self.participants.contains(&user)
+    }
+
+    // who_may names the participants rather than asking about one user.
+    fn participants(&self) -> Cow<'_, [UserId]> {
+        Cow::Borrowed(&self.participants)
     }
 }
 

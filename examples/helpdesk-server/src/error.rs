@@ -2,7 +2,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use helpdesk_policy::PolicyError;
+use helpdesk_policy::{ErrorKind, PolicyError};
 use serde::Serialize;
 
 /// A request that did not succeed: the status, a short machine-readable kind and a sentence a
@@ -96,15 +96,15 @@ impl ApiError {
 }
 
 impl From<PolicyError> for ApiError {
-    /// A refused policy change, classified by the crate's error kind.
+    /// A refused policy change, classified by the crate's error kind (no matching on messages).
     fn from(error: PolicyError) -> Self {
         let reason = error.to_string();
-        match error {
-            PolicyError::NotAllowed { .. } => ApiError::forbidden(reason),
-            PolicyError::UnknownRole(_) => ApiError::not_found(reason),
-            PolicyError::PlanWithoutCustomRoles(_) => {
-                ApiError::new(StatusCode::PAYMENT_REQUIRED, "plan", reason)
-            }
+        match error.kind() {
+            ErrorKind::Forbidden => ApiError::forbidden(reason),
+            ErrorKind::NotFound => ApiError::not_found(reason),
+            ErrorKind::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", reason),
+            ErrorKind::Plan => ApiError::new(StatusCode::PAYMENT_REQUIRED, "plan", reason),
+            // InvalidInput, and any kind a later version adds.
             _ => ApiError::invalid(reason),
         }
     }

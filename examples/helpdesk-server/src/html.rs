@@ -197,7 +197,7 @@ fn render(policy: &Policy, data: &PageData) -> String {
         }
     }
     html.push_str("<h2>Roles</h2>\n<table><tr><th>id</th><th>role</th><th>grants</th></tr>\n");
-    for role in policy.roles().map(RoleView::of) {
+    for role in policy.roles().map(|role| RoleView::of(policy, role)) {
         let grants = role
             .grants
             .iter()
@@ -231,10 +231,9 @@ fn render_conversation(html: &mut String, conversation: &ConversationView) {
             .assignee
             .map_or_else(|| "none".to_owned(), |u| u.to_string()),
     );
-    for (name, _) in
-        Permissions::permission_names().filter(|(_, p)| crate::conversations::BUTTONS.contains(*p))
-    {
-        if conversation.actions.iter().any(|a| a == name) {
+    for button in crate::conversations::BUTTONS.each() {
+        let name = button.permission_name().unwrap_or("unknown");
+        if conversation.actions.contains(button) {
             let _ = write!(html, "<button>{}</button>", escape(name));
         } else if let Some(denied) = conversation.denied.iter().find(|d| d.permission == name) {
             let _ = write!(

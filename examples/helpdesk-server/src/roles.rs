@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use helpdesk_policy::{Account, Permissions, Plan, Policy, Role, RoleId, Scope, Subject};
+use helpdesk_policy::{
+    Account, Permissions, Plan, Policy, Role, RoleId, Scope, Subject, UnmetRequirement,
+};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -35,24 +37,47 @@ pub struct RoleView {
 }
 
 impl RoleView {
-    /// The view of one role.
-    pub fn of(role: &Role) -> RoleView {
+    /// The view of one role of `policy`.
+    pub fn of(policy: &Policy, role: &Role) -> RoleView {
+        let vocabulary = policy.vocabulary();
         RoleView {
             id: role.id().0,
             name: role.name().to_owned(),
             builtin: !role.is_custom(),
-            description: String::new(),
+            description: role.description().to_owned(),
             cloned_from: role.cloned_from().map(|id| id.0),
             grants: role
                 .grants()
+                .flat_map(|(permissions, scope)| permissions.each().map(move |p| (p, scope)))
                 .filter_map(|(permission, scope)| {
-                    permission
-                        .permission_name()
+                    vocabulary
+                        .name(permission)
                         .map(|name| (name.to_owned(), scope))
                 })
                 .collect(),
         }
     }
+}
+
+/// An unmet requirement: the crate's data and its sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmet {
+    /// The requirement as data (permission, scope, requires, granted).
+    #[serde(flatten)]
+    pub requirement: UnmetRequirement,
+    /// The requirement as a phrase.
+    pub sentence: String,
+}
+
+/// A role's unmet requirements, as data with sentences.
+pub fn unmet(role: &Role) -> Vec<Unmet> {
+    role.unmet_requirements()
+        .into_iter()
+        .map(|requirement| Unmet {
+            sentence: requirement.to_string(),
+            requirement,
+        })
+        .collect()
 }
 
 /// `GET /api/roles/{id}` and the answers of POST and PATCH: one role with the revision.
@@ -63,8 +88,8 @@ pub struct RoleBody {
     /// The role.
     #[serde(flatten)]
     pub role: RoleView,
-    /// The role's unmet requirements, as sentences.
-    pub unmet_requirements: Vec<String>,
+    /// The role's unmet requirements.
+    pub unmet_requirements: Vec<Unmet>,
 }
 
 fn role_body(policy: &Policy, id: RoleId) -> Result<RoleBody, ApiError> {
@@ -73,8 +98,8 @@ fn role_body(policy: &Policy, id: RoleId) -> Result<RoleBody, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("there is no role {id}")))?;
     Ok(RoleBody {
         revision: policy.revision(),
-        role: RoleView::of(role),
-        unmet_requirements: Vec::new(),
+        role: RoleView::of(policy, role),
+        unmet_requirements: unmet(role),
     })
 }
 
@@ -85,45 +110,19 @@ fn role_id(text: &str) -> Result<RoleId, ApiError> {
         .map_err(|_| ApiError::not_found(format!("there is no role {id}")))
 }
 
-/// One entry of the catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PermissionView {
-    /// The stored name.
-    pub name: &'static str,
-    /// `conversation`, `team` or `account`.
-    pub kind: &'static str,
-    /// The scopes it may be granted at.
-    pub scopes: Vec<Scope>,
-}
-
-/// `GET /api/permissions`: the permission catalogue, in bit order.
+/// `GET /api/permissions`: the permission catalogue of the policy's vocabulary, in bit order
+/// (name, label, description, kind, scopes, requires).
 ///
 /// # Errors
 /// 401.
-pub async fn permissions(SignedIn(_): SignedIn) -> Result<Response, ApiError> {
-    let catalogue: Vec<PermissionView> = Permissions::permission_names()
-        .map(|(name, permission)| {
-            let account = Permissions::ACCOUNT_KIND.contains(permission);
-            PermissionView {
-                name,
-                kind: if account {
-                    "account"
-                } else if Permissions::TEAM_KIND.contains(permission) {
-                    "team"
-                } else {
-                    "conversation"
-                },
-                scopes: if account {
-                    vec![Scope::Global]
-                } else {
-                    Scope::ALL.to_vec()
-                },
-            }
-        })
-        .collect();
+pub async fn permissions(
+    State(app): State<App>,
+    SignedIn(_): SignedIn,
+) -> Result<Response, ApiError> {
+    let policy = app.policy();
     Ok(json::response(
         StatusCode::OK,
-        &json!({ "permissions": catalogue }),
+        &json!({ "permissions": policy.vocabulary().catalogue() }),
     ))
 }
 
@@ -133,7 +132,10 @@ pub async fn permissions(SignedIn(_): SignedIn) -> Result<Response, ApiError> {
 /// 401.
 pub async fn list(State(app): State<App>, SignedIn(_): SignedIn) -> Result<Response, ApiError> {
     let policy = app.policy();
-    let roles: Vec<RoleView> = policy.roles().map(RoleView::of).collect();
+    let roles: Vec<RoleView> = policy
+        .roles()
+        .map(|role| RoleView::of(&policy, role))
+        .collect();
     Ok(json::with_etag(
         StatusCode::OK,
         policy.revision(),
@@ -208,10 +210,8 @@ pub async fn create(
     let (id, policy) = app
         .edit_policy(&agent, expected, move |policy, actor| {
             let id = policy.clone_role(actor, source, &body.name)?;
-            if body.description.is_some_and(|d| !d.trim().is_empty()) {
-                return Err(ApiError::invalid(
-                    "role descriptions need helpdesk-policy 0.2",
-                ));
+            if let Some(description) = &body.description {
+                policy.set_role_description(actor, id, description)?;
             }
             Ok(id)
         })
@@ -239,12 +239,20 @@ pub struct RolePatch {
 }
 
 /// The grants of a patch by scope, and its revocations; 422 for unknown names or scopes.
-fn parse_patch(patch: &RolePatch) -> Result<(Vec<(Permissions, Scope)>, Permissions), ApiError> {
-    let unknown = |name: &str| ApiError::invalid(format!("unknown permission `{}`", short(name)));
+fn parse_patch(
+    policy: &Policy,
+    patch: &RolePatch,
+) -> Result<(Vec<(Permissions, Scope)>, Permissions), ApiError> {
+    let vocabulary = policy.vocabulary();
+    let lookup = |name: &str| {
+        vocabulary
+            .permission(name)
+            .ok_or_else(|| ApiError::invalid(format!("unknown permission `{}`", short(name))))
+    };
     let mut grants = Vec::new();
     let mut granted = Permissions::empty();
     for (name, scope) in patch.grant.iter().flatten() {
-        let permission = Permissions::from_permission_name(name).ok_or_else(|| unknown(name))?;
+        let permission = lookup(name)?;
         let scope = Scope::from_name(scope).ok_or_else(|| {
             ApiError::invalid(format!(
                 "unknown scope `{}` for {name}: global, group or restricted",
@@ -256,12 +264,12 @@ fn parse_patch(patch: &RolePatch) -> Result<(Vec<(Permissions, Scope)>, Permissi
     }
     let mut revoked = Permissions::empty();
     for name in patch.revoke.iter().flatten() {
-        revoked |= Permissions::from_permission_name(name).ok_or_else(|| unknown(name))?;
+        revoked |= lookup(name)?;
     }
     if granted.intersects(revoked) {
         return Err(ApiError::invalid(format!(
             "both granted and revoked: {}",
-            crate::conversations::names(granted & revoked).join(", ")
+            crate::conversations::names(policy, granted & revoked).join(", ")
         )));
     }
     Ok((grants, revoked))
@@ -283,7 +291,7 @@ pub async fn patch(
     let id = role_id(&id)?;
     let expected = json::if_match(&headers)?.ok_or_else(ApiError::precondition_required)?;
     require_role_editor(&app.policy(), &agent.subject())?;
-    let (grants, revoked) = parse_patch(&body)?;
+    let (grants, revoked) = parse_patch(&app.policy(), &body)?;
     let ((), policy) = app
         .edit_policy(&agent, Some(expected), move |policy, actor| {
             if policy.role(id).is_none() {
@@ -292,16 +300,35 @@ pub async fn patch(
             if let Some(name) = &body.name {
                 policy.rename_role(actor, id, name)?;
             }
-            if body.description.is_some() {
-                return Err(ApiError::invalid(
-                    "role descriptions need helpdesk-policy 0.2",
-                ));
+            if let Some(description) = &body.description {
+                policy.set_role_description(actor, id, description)?;
             }
-            for (permission, scope) in grants {
-                policy.grant(actor, id, permission, scope)?;
+            if !grants.is_empty() || !revoked.is_empty() {
+                // The role's whole new grant set, saved at once (the editor's Save).
+                let mut next: BTreeMap<u64, (Permissions, Scope)> = BTreeMap::new();
+                let current = policy.role(id).map(Role::grants).into_iter().flatten();
+                for (permissions, scope) in current {
+                    for permission in permissions.each() {
+                        next.insert(permission.bits(), (permission, scope));
+                    }
+                }
+                for permission in revoked.each() {
+                    next.remove(&permission.bits());
+                }
+                for (permission, scope) in grants {
+                    next.insert(permission.bits(), (permission, scope));
+                }
+                policy.set_grants(actor, id, next.into_values())?;
             }
-            if !revoked.is_empty() {
-                policy.revoke(actor, id, revoked)?;
+            // The reference backend refuses a role whose grants need what it lacks.
+            let left = policy.role(id).map(unmet).unwrap_or_default();
+            if !left.is_empty() {
+                let sentences: Vec<&str> = left.iter().map(|u| u.sentence.as_str()).collect();
+                return Err(ApiError::invalid(format!(
+                    "the role would have unmet requirements: {}",
+                    sentences.join("; ")
+                ))
+                .with_details(json!({ "unmet_requirements": left })));
             }
             Ok(())
         })
@@ -370,7 +397,7 @@ pub async fn set_plan(
     require_account(&app.policy(), &agent.subject(), Permissions::MANAGE_ACCOUNT)?;
     let ((), policy) = app
         .edit_policy(&agent, Some(expected), move |policy, _| {
-            policy.set_plan(body.plan);
+            policy.set_plan(body.plan)?;
             Ok(())
         })
         .await?;

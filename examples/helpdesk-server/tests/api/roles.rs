@@ -287,8 +287,8 @@ async fn patching_a_role_all_or_nothing_with_if_match() {
         ),
         (
             json!({"grant": {"manage_custom_roles": "global"}}),
-            422,
-            "invalid_input",
+            403,
+            "forbidden",
         ),
         (
             json!({"grant": {"reply": "group"}, "revoke": ["reply"]}),
@@ -336,7 +336,7 @@ async fn patching_a_role_all_or_nothing_with_if_match() {
         json!({"revoke": ["reply"]}),
     )
     .await
-    .expect(422, Some("invalid_input"));
+    .expect(403, Some("forbidden"));
     edit(
         &app,
         "PATCH",
@@ -398,18 +398,39 @@ async fn a_patch_leaving_requirements_unmet_is_422_naming_them() {
     )
     .await;
     reply.expect(422, Some("invalid_input"));
-    // Narrowing both together meets them.
+    let unmet = reply.json["details"]["unmet_requirements"]
+        .as_array()
+        .unwrap();
+    let requiring: Vec<&str> = unmet
+        .iter()
+        .map(|u| u["permission"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        requiring,
+        [
+            "reply",
+            "add_private_note",
+            "assign_conversation",
+            "resolve_conversation"
+        ]
+    );
+    assert_eq!(unmet[0]["requires"], "view_conversations");
+    assert_eq!(unmet[0]["scope"], "global");
+    assert_eq!(unmet[0]["granted"], "group");
+    // Narrowing everything that needs viewing together with it meets them.
     let reply = edit(
         &app,
         "PATCH",
         "/api/roles/100",
         ADA,
         &tag,
-        json!({"grant": {"reply": "group", "view_conversations": "group"}}),
+        json!({"grant": {"view_conversations": "group", "reply": "group", "add_private_note": "group",
+                         "assign_conversation": "group", "resolve_conversation": "restricted"}}),
     )
     .await;
     reply.expect(200, None);
     assert_eq!(reply.json["unmet_requirements"], json!([]));
+    assert_eq!(reply.json["grants"]["view_conversations"], "group");
     assert_eq!(etag(&app).await, reply.etag().unwrap());
 }
 
@@ -470,7 +491,7 @@ async fn deleting_a_role_with_if_match_and_its_holders_are_denied() {
     .expect(403, Some("forbidden"));
     call(&app, "DELETE", "/api/roles/4", Some(ADA), Some(&tag), None)
         .await
-        .expect(422, Some("invalid_input"));
+        .expect(403, Some("forbidden"));
     let deleted = call(
         &app,
         "DELETE",

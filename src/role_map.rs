@@ -171,7 +171,7 @@ mod tests {
         assert!(!map.push(role(150)), "ids only grow");
         assert!(map.remove(RoleId(103)).is_some());
         for id in 0..400 {
-            let expected = id >= 100 && id < 300 && (id - 100) % 3 == 0 && id != 103;
+            let expected = (100..300).contains(&id) && (id - 100) % 3 == 0 && id != 103;
             assert_eq!(map.get(RoleId(id)).is_some(), expected, "{id}");
             if let Some(found) = map.get(RoleId(id)) {
                 assert_eq!(found.id, RoleId(id));

@@ -326,6 +326,44 @@ fn load(
     })
 }
 
+/// A stored role's description: absent in version 1 (loads empty), required in version 2.
+fn load_description(
+    stored: &StoredRole<'_>,
+    version: u64,
+    role_name: &str,
+) -> Result<String, PolicyError> {
+    Ok(match (version, &stored.description) {
+        (FORMAT_VERSION_1, None) => String::new(),
+        (FORMAT_VERSION_1, Some(_)) => {
+            return Err(PolicyError::BadStoredDescription {
+                role: role_name.to_owned(),
+                problem: "version 1 has no descriptions".into(),
+            })
+        }
+        (_, None) => {
+            return Err(PolicyError::BadStoredDescription {
+                role: role_name.to_owned(),
+                problem: "its description is missing".into(),
+            })
+        }
+        (_, Some(text)) => {
+            let valid = crate::policy::validate_description(text).map_err(|error| {
+                PolicyError::BadStoredDescription {
+                    role: role_name.to_owned(),
+                    problem: error.to_string(),
+                }
+            })?;
+            if valid != text {
+                return Err(PolicyError::BadStoredDescription {
+                    role: role_name.to_owned(),
+                    problem: "its description has leading or trailing white space".into(),
+                });
+            }
+            valid.to_owned()
+        }
+    })
+}
+
 fn load_role(
     stored: &StoredRole<'_>,
     next: RoleId,
@@ -341,36 +379,7 @@ fn load_role(
         });
     }
     let role_name = || valid.clone();
-    let description = match (version, &stored.description) {
-        (FORMAT_VERSION_1, None) => String::new(),
-        (FORMAT_VERSION_1, Some(_)) => {
-            return Err(PolicyError::BadStoredDescription {
-                role: role_name(),
-                problem: "version 1 has no descriptions".into(),
-            })
-        }
-        (_, None) => {
-            return Err(PolicyError::BadStoredDescription {
-                role: role_name(),
-                problem: "its description is missing".into(),
-            })
-        }
-        (_, Some(text)) => {
-            let valid = crate::policy::validate_description(text).map_err(|error| {
-                PolicyError::BadStoredDescription {
-                    role: role_name(),
-                    problem: error.to_string(),
-                }
-            })?;
-            if valid != text {
-                return Err(PolicyError::BadStoredDescription {
-                    role: role_name(),
-                    problem: "its description has leading or trailing white space".into(),
-                });
-            }
-            valid.to_owned()
-        }
-    };
+    let description = load_description(stored, version, &valid)?;
     let id = stored.id;
     if id < RoleId::FIRST_CUSTOM || id >= next {
         return Err(PolicyError::RoleIdOutOfRange {

@@ -355,15 +355,33 @@ fn cases() -> Vec<Case> {
             Some(DELETED),
             SUPPORT_AGENT,
             "AssignmentAllowed",
-            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Support Agent\", and the user's current role is unknown, so it grants nothing",
+            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Support Agent\", and the user's current role was deleted, so it grants nothing",
         ),
+        // A role id the policy never issued is not a deleted one: a stale or foreign id never
+        // opens an assignment.
         case(
-            "Group Lead and a target with an unknown role",
+            "Group Lead and a target with a never-issued role id",
             GROUP_LEAD,
             Some(RoleId(777)),
             RESTRICTED_USER,
-            "AssignmentAllowed",
-            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\", and the user's current role is unknown, so it grants nothing",
+            "UnknownRole",
+            "denied: role id 777 is unknown to the policy (never created, or deleted)",
+        ),
+        case(
+            "a target whose role id lies between the built-in and custom ranges",
+            ADMINISTRATOR,
+            Some(RoleId(50)),
+            SUPPORT_AGENT,
+            "UnknownRole",
+            "denied: role id 50 is unknown to the policy (never created, or deleted)",
+        ),
+        case(
+            "a target whose role id is the largest there is",
+            ADMINISTRATOR,
+            Some(RoleId(u32::MAX)),
+            SUPPORT_AGENT,
+            "UnknownRole",
+            "denied: role id 4294967295 is unknown to the policy (never created, or deleted)",
         ),
         // Plans.
         on(
@@ -441,7 +459,7 @@ fn assignment_cases() {
     assert!(cases.len() >= 30, "the table lost cases");
     for case in &cases {
         let mut policy = fixture();
-        policy.set_plan(case.plan);
+        policy.set_plan(case.plan).expect("plan");
         let actor = Subject {
             user: ACTOR,
             role: case.actor,
@@ -505,7 +523,7 @@ fn reasons_carry_the_roles_permission_and_scopes() {
     assert_eq!(own.reason(), &Reason::OwnRole { user: ACTOR });
 
     let mut growth = fixture();
-    growth.set_plan(Plan::Growth);
+    growth.set_plan(Plan::Growth).expect("plan");
     let d = growth.check_assignment(&actor, &target, GROUP_REPLIER);
     let Reason::CustomRolesUnavailable { role, plan } = *d.reason() else {
         panic!("expected CustomRolesUnavailable, got {d}");
@@ -535,7 +553,7 @@ fn upgrading_again_makes_custom_roles_assignable() {
         ("up to Enterprise", Plan::Enterprise, true),
         ("back to Pro", Plan::Pro, true),
     ] {
-        policy.set_plan(plan);
+        policy.set_plan(plan).expect("plan");
         let d = policy.check_assignment(&actor, &target, GROUP_LEAD);
         assert_eq!(d.is_allowed(), allowed, "{step}: {d}");
     }
@@ -578,7 +596,7 @@ fn every_combination_agrees_with_the_model() {
     let mut denied = 0;
     for plan in [Plan::Free, Plan::Growth, Plan::Pro, Plan::Enterprise] {
         let mut policy = fixture();
-        policy.set_plan(plan);
+        policy.set_plan(plan).expect("plan");
         for &a in &ids {
             for &t in &ids {
                 for &n in &ids {

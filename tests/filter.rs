@@ -459,7 +459,7 @@ fn filters_keep_agreeing_after_a_downgrade() {
     // Below Pro, custom roles keep deciding for their holders; their filters must too.
     let mut rng = Rng(99);
     let (mut policy, roles) = policy_with_custom_roles(&mut rng);
-    policy.set_plan(Plan::Growth);
+    policy.set_plan(Plan::Growth).expect("plan");
     let group_lists = random_group_lists(&mut rng, 50);
     let conversations = random_conversations(&mut rng, 200);
     let scoped: Vec<Permissions> = Permissions::SCOPED.iter().collect();

@@ -60,7 +60,7 @@ fn rich_policy() -> Policy {
         policy.delete_role(&o, gone),
     ];
     assert!(steps.iter().all(Result::is_ok), "rich policy: {steps:?}");
-    policy.set_plan(Plan::Enterprise);
+    policy.set_plan(Plan::Enterprise).expect("plan");
     policy
 }
 

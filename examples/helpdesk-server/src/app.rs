@@ -140,7 +140,7 @@ impl FromRequestParts<App> for SignedIn {
             .to_str()
             .ok()
             .and_then(|text| text.trim().parse::<i64>().ok())
-            .and_then(db::user_id);
+            .and_then(|id| UserId::try_from(id).ok());
         let Some(id) = id else {
             return Err(ApiError::unauthorized(
                 "X-User-Id must be a user id (a non-negative integer)",

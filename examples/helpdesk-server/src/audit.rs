@@ -1,6 +1,6 @@
 //! The audit log: who changed what, at which revision, when.
 
-use helpdesk_policy::{Policy, Role, UserId};
+use helpdesk_policy::{Policy, UserId};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
@@ -19,64 +19,18 @@ pub struct ChangeRecord {
     pub change: serde_json::Value,
 }
 
-/// What changed between two revisions of the policy.
+/// What changed between two revisions of the policy, from the crate's `diff`: each change
+/// as its sentence, its widening flag and its data.
 pub fn policy_changes(before: &Policy, after: &Policy) -> Vec<ChangeRecord> {
-    let mut records = Vec::new();
-    if before.plan() != after.plan() {
-        records.push(ChangeRecord {
-            sentence: format!("plan changed from {} to {}", before.plan(), after.plan()),
-            widens: after.plan().has_custom_roles() && !before.plan().has_custom_roles(),
-            change: serde_json::json!({"kind": "plan_changed", "before": before.plan(), "after": after.plan()}),
-        });
-    }
-    let mut ids: Vec<_> = before.roles().chain(after.roles()).map(Role::id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    for id in ids {
-        let (old, new) = (before.role(id), after.role(id));
-        match (old, new) {
-            (None, Some(new)) => records.push(ChangeRecord {
-                sentence: format!("role \"{}\" created", new.name()),
-                widens: false,
-                change: serde_json::json!({"kind": "role_created", "role": id.0, "name": new.name()}),
-            }),
-            (Some(old), None) => records.push(ChangeRecord {
-                sentence: format!("role \"{}\" deleted", old.name()),
-                widens: false,
-                change: serde_json::json!({"kind": "role_deleted", "role": id.0, "name": old.name()}),
-            }),
-            (Some(old), Some(new)) => {
-                if old.name() != new.name() {
-                    records.push(ChangeRecord {
-                        sentence: format!(
-                            "role \"{}\" renamed to \"{}\"",
-                            old.name(),
-                            new.name()
-                        ),
-                        widens: false,
-                        change: serde_json::json!({"kind": "role_renamed", "role": id.0, "before": old.name(), "after": new.name()}),
-                    });
-                }
-                for (name, permission) in helpdesk_policy::Permissions::permission_names() {
-                    let (was, is) = (old.scope_of(permission), new.scope_of(permission));
-                    if was != is {
-                        records.push(ChangeRecord {
-                            sentence: format!(
-                                "role \"{}\": {name} {} -> {}",
-                                new.name(),
-                                was.map_or("none", |s| s.as_str()),
-                                is.map_or("none", |s| s.as_str())
-                            ),
-                            widens: is > was,
-                            change: serde_json::json!({"kind": "grant_changed", "role": id.0, "permission": name, "before": was, "after": is}),
-                        });
-                    }
-                }
-            }
-            (None, None) => {}
-        }
-    }
-    records
+    before
+        .diff(after)
+        .iter()
+        .map(|change| ChangeRecord {
+            sentence: change.to_string(),
+            widens: change.widens(),
+            change: serde_json::to_value(change).unwrap_or(serde_json::Value::Null),
+        })
+        .collect()
 }
 
 /// Stores one audit entry (inside the caller's transaction).

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
     AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy, Resource,
-    SqlColumns, Subject,
+    SqlColumns, Subject, UserId,
 };
 use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
@@ -221,12 +221,8 @@ fn require(
     permission: Permissions,
     row: &ConversationRow,
 ) -> Result<(), ApiError> {
-    let decision = policy.check(subject, permission, row);
-    if decision.is_allowed() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(decision.to_string()))
-    }
+    let _allowed = policy.check(subject, permission, row).into_result()?;
+    Ok(())
 }
 
 /// `GET /api/conversations/{id}`: the conversation with its buttons; 403 or 404.
@@ -406,7 +402,8 @@ pub async fn assign(
             let assignee = match body.user {
                 None => None,
                 Some(user) => {
-                    let target = db::user_id(user)
+                    let target = UserId::try_from(user)
+                        .ok()
                         .map(|target| db::load_agent(conn, target))
                         .transpose()?
                         .flatten()

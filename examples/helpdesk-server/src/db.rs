@@ -13,7 +13,9 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use helpdesk_policy::{BuiltInRole, GroupId, Plan, Policy, Resource, RoleId, Subject, UserId};
+use helpdesk_policy::{
+    BuiltInRole, GroupId, GroupList, Plan, Policy, Resource, RoleId, Subject, UserId,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::ApiError;
@@ -210,21 +212,6 @@ pub fn now() -> i64 {
         })
 }
 
-/// A user id from an SQL integer: a negative one is no id.
-pub fn user_id(id: i64) -> Option<UserId> {
-    u64::try_from(id).ok().map(UserId)
-}
-
-/// A group id from an SQL integer: a negative one is no id.
-pub fn group_id(id: i64) -> Option<GroupId> {
-    u64::try_from(id).ok().map(GroupId)
-}
-
-/// A role id from an SQL integer (the schema keeps it within `u32`).
-pub fn role_id(id: i64) -> Option<RoleId> {
-    u32::try_from(id).ok().map(RoleId)
-}
-
 /// An id as SQL stores it; ids beyond `i64::MAX` exist nowhere in the database.
 pub fn sql_id(id: u64) -> Option<i64> {
     i64::try_from(id).ok()
@@ -239,10 +226,10 @@ pub struct Agent {
     pub name: String,
     /// Their role.
     pub role: RoleId,
-    /// The groups they are full members of, ascending.
-    pub groups: Vec<GroupId>,
+    /// The groups they are full members of, ascending (no allocation for up to eight).
+    pub groups: GroupList,
     /// The groups they may read but not work in, ascending.
-    pub view_only: Vec<GroupId>,
+    pub view_only: GroupList,
 }
 
 impl Agent {
@@ -270,18 +257,17 @@ pub fn load_agent(conn: &Connection, id: UserId) -> Result<Option<Agent>, ApiErr
     let Some((name, role)) = row else {
         return Ok(None);
     };
-    let role = role_id(role).ok_or_else(|| {
-        ApiError::internal(format!("user {id} has a stored role id out of range"))
-    })?;
-    let mut groups = Vec::new();
-    let mut view_only = Vec::new();
+    let role = RoleId::try_from(role)
+        .map_err(|_| ApiError::internal(format!("user {id} has a stored role id out of range")))?;
+    let mut groups = GroupList::new();
+    let mut view_only = GroupList::new();
     let mut statement = conn.prepare_cached(
         "SELECT group_id, view_only FROM memberships WHERE user_id = ? ORDER BY group_id",
     )?;
     let rows = statement.query_map([sql], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
     for row in rows {
         let (group, only_view): (i64, bool) = row?;
-        if let Some(group) = group_id(group) {
+        if let Ok(group) = GroupId::try_from(group) {
             if only_view {
                 view_only.push(group);
             } else {
@@ -347,14 +333,19 @@ pub fn conversation_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Conver
     let mut participants: Vec<UserId> = participants
         .unwrap_or_default()
         .split(',')
-        .filter_map(|id| id.parse::<i64>().ok().and_then(user_id))
+        .filter_map(|id| id.parse::<i64>().ok()?.try_into().ok())
         .collect();
     participants.sort_unstable();
     Ok(ConversationRow {
         id: row.get(0)?,
         subject: row.get(1)?,
-        group: row.get::<_, Option<i64>>(2)?.and_then(group_id),
-        assignee: row.get::<_, Option<i64>>(3)?.and_then(user_id),
+        // A negative id is no id (it matches no group or user), as the SQL filter assumes.
+        group: row
+            .get::<_, Option<i64>>(2)?
+            .and_then(|id| id.try_into().ok()),
+        assignee: row
+            .get::<_, Option<i64>>(3)?
+            .and_then(|id| id.try_into().ok()),
         participants,
     })
 }

@@ -2,7 +2,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use helpdesk_policy::{ErrorKind, PolicyError};
+use helpdesk_policy::{Denied, ErrorKind, PolicyError};
 use serde::Serialize;
 
 /// A request that did not succeed: the status, a short machine-readable kind and a sentence a
@@ -107,6 +107,16 @@ impl From<PolicyError> for ApiError {
             // InvalidInput, and any kind a later version adds.
             _ => ApiError::invalid(reason),
         }
+    }
+}
+
+impl From<Denied> for ApiError {
+    /// A denial: 403 with the decision's sentence, and the decision as data in `details`.
+    fn from(denied: Denied) -> Self {
+        let details = serde_json::to_value(&denied).ok();
+        let mut error = ApiError::forbidden(denied.to_string());
+        error.details = details.map(|record| serde_json::json!({ "decision": record }));
+        error
     }
 }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use helpdesk_policy::{Permissions, Policy};
+use helpdesk_policy::{Permissions, Policy, UserId};
 use rusqlite::Connection;
 use serde::Deserialize;
 
@@ -52,7 +52,7 @@ fn load(conn: &Connection, policy: &Policy, user: Option<i64>) -> Result<PageDat
         .query_map([], |row| row.get::<_, i64>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     let mut users = Vec::new();
-    for id in ids.into_iter().filter_map(db::user_id) {
+    for id in ids.into_iter().filter_map(|id| UserId::try_from(id).ok()) {
         users.extend(db::load_agent(conn, id)?);
     }
     let mut statement = conn.prepare("SELECT id, name FROM groups ORDER BY id")?;
@@ -65,7 +65,7 @@ fn load(conn: &Connection, policy: &Policy, user: Option<i64>) -> Result<PageDat
                 .and_then(|(id, name)| Some((u64::try_from(id).ok()?, name)))
         })
         .collect();
-    let selected = match user.and_then(db::user_id) {
+    let selected = match user.and_then(|id| UserId::try_from(id).ok()) {
         Some(id) => match db::load_agent(conn, id)? {
             Some(agent) => {
                 let rows = inbox_rows(conn, policy, &agent)?;

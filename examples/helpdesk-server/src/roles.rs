@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use helpdesk_policy::{
-    Account, Permissions, Plan, Policy, Role, RoleId, Scope, Subject, UnmetRequirement,
+    Account, Permissions, Plan, Policy, Role, RoleId, Scope, Subject, UnmetRequirement, UserId,
 };
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -170,12 +170,8 @@ fn require_account(
     actor: &Subject<'_>,
     permission: Permissions,
 ) -> Result<(), ApiError> {
-    let decision = policy.check(actor, permission, &Account);
-    if decision.is_allowed() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(decision.to_string()))
-    }
+    let _allowed = policy.check(actor, permission, &Account).into_result()?;
+    Ok(())
 }
 
 /// The body of `POST /api/roles`.
@@ -431,7 +427,8 @@ pub async fn set_user_role(
     let answer = app
         .db
         .run(move |conn| {
-            let target = db::user_id(user)
+            let target = UserId::try_from(user)
+                .ok()
                 .map(|target| db::load_agent(conn, target))
                 .transpose()?
                 .flatten()
@@ -441,11 +438,9 @@ pub async fn set_user_role(
                 .map(RoleId)
                 .and_then(|id| policy.role(id))
                 .ok_or_else(|| ApiError::invalid(format!("there is no role {}", body.role)))?;
-            let decision =
-                policy.check_assignment(&agent.subject(), &target.subject(), new_role.id());
-            if decision.is_denied() {
-                return Err(ApiError::forbidden(decision.to_string()));
-            }
+            let decision = policy
+                .check_assignment(&agent.subject(), &target.subject(), new_role.id())
+                .into_result()?;
             let old_name = policy.role(target.role).map_or_else(
                 || format!("role id {}", target.role),
                 |r| format!("\"{}\"", r.name()),
@@ -477,7 +472,7 @@ pub async fn set_user_role(
                 "name": target.name,
                 "role": new_role.id().0,
                 "role_name": new_role.name(),
-                "decision": decision.to_string(),
+                "decision": decision.record(),
             }))
         })
         .await?;

@@ -120,6 +120,13 @@ async fn a_conversation_the_user_may_not_view_is_403_with_the_reason() {
     );
     let reply = get(&app, "/api/conversations/6", DEV).await;
     reply.expect(403, Some("forbidden"));
+    // The decision as data beside its sentence.
+    let decision = &reply.json["details"]["decision"];
+    assert_eq!(decision["allowed"], false);
+    assert_eq!(decision["reason"], "out_of_scope");
+    assert_eq!(decision["permission"], "view_conversations");
+    assert_eq!(decision["scope"], "group");
+    assert_eq!(decision["group"], 3);
     assert_eq!(
         reply.reason(),
         "denied: role \"Sales User\" grants view_conversations at Group scope, and the \

@@ -536,13 +536,19 @@ async fn users_roles_go_through_check_assignment() {
     let reply = send(&app, "PUT", "/api/users/3/role", ADA, json!({"role": 100})).await;
     reply.expect(200, None);
     assert_eq!(reply.json["role"], 100);
-    assert!(reply.json["decision"]
+    assert_eq!(reply.json["decision"]["allowed"], true);
+    assert_eq!(reply.json["decision"]["reason"], "assignment_allowed");
+    assert!(reply.json["decision"]["sentence"]
         .as_str()
         .unwrap()
         .starts_with("allowed"));
     // Ben (Administrator) may not touch Ada, whose role exceeds his.
     let refused = send(&app, "PUT", "/api/users/1/role", BEN, json!({"role": 4})).await;
     refused.expect(403, Some("forbidden"));
+    let decision = &refused.json["details"]["decision"];
+    assert_eq!(decision["allowed"], false);
+    assert_eq!(decision["reason"], "target_exceeds_actor");
+    assert_eq!(decision["sentence"], refused.json["reason"]);
     assert!(refused.reason().starts_with("denied"), "{}", refused.text);
     // Nobody changes their own role.
     send(&app, "PUT", "/api/users/1/role", ADA, json!({"role": 2}))
@@ -656,6 +662,11 @@ async fn the_audit_log_lists_every_stored_change_newest_first() {
         })
         .unwrap();
     assert_eq!(narrowing["widens"], false);
+    assert_eq!(widening["change"]["change"], "grant_changed");
+    assert_eq!(widening["change"]["after"], "group");
+    assert_eq!(entries[2]["changes"][0]["change"]["change"], "role_created");
+    // A created role lists each of its grants as changed from nothing.
+    assert!(entries[2]["changes"].as_array().unwrap().len() > 5);
     let created: Vec<&str> = entries[2]["changes"]
         .as_array()
         .unwrap()

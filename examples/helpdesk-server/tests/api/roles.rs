@@ -743,3 +743,47 @@ async fn a_restart_on_the_same_database_file_keeps_roles_and_audit() {
     drop(app);
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn two_servers_on_one_database_file_never_overwrite_each_other() {
+    let path = std::env::temp_dir().join(format!(
+        "helpdesk-server-test-cas-{}.db",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let open = || {
+        let conn = helpdesk_server::db::open(Some(&path)).expect("database file");
+        helpdesk_server::router(helpdesk_server::App::new(conn).expect("policy loads"))
+    };
+    let (one, two) = (open(), open());
+    let tag = etag(&two).await;
+    let first = send(
+        &one,
+        "POST",
+        "/api/roles",
+        ADA,
+        json!({"source": 4, "name": "Intern"}),
+    )
+    .await;
+    first.expect(201, None);
+    // The second server still caches the old revision; the UPDATE ... WHERE revision = ?
+    // finds the stored one moved on, so it refuses, and reloads what the first stored.
+    let second = call(
+        &two,
+        "POST",
+        "/api/roles",
+        Some(ADA),
+        Some(&tag),
+        Some(json!({"source": 8, "name": "Closer"}).to_string()),
+    )
+    .await;
+    second.expect(409, Some("conflict"));
+    assert_eq!(second.etag(), first.etag());
+    let roles = get(&two, "/api/roles", ADA).await;
+    assert_eq!(roles.json["roles"][9]["name"], "Intern");
+    assert_eq!(roles.json["roles"].as_array().unwrap().len(), 10);
+    let audit = get(&two, "/api/audit", ADA).await;
+    assert_eq!(audit.json["entries"].as_array().unwrap().len(), 1);
+    drop((one, two));
+    let _ = std::fs::remove_file(&path);
+}

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
     AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy, Resource,
-    SqlColumns, Subject, UserId,
+    Scope, SqlColumns, Subject, UserId,
 };
 use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
@@ -360,23 +360,24 @@ pub fn assignable(policy: &Policy, target: &Agent, row: &ConversationRow) -> Res
     let Some(group) = row.group else {
         return Ok(());
     };
-    let scope = policy
-        .role(target.role)
-        .and_then(|role| role.scope_of(Permissions::REPLY));
-    if scope == Some(helpdesk_policy::Scope::Global) || target.groups.contains(&group) {
+    let role = policy.role(target.role);
+    let scope = role.and_then(|role| role.scope_of(Permissions::REPLY));
+    if scope == Some(Scope::Global) || target.groups.contains(&group) {
         return Ok(());
     }
-    let why = if target.view_only.contains(&group) {
-        format!("group {group} is one of their view-only groups, and view-only members cannot be assigned")
+    let membership = if target.view_only.contains(&group) {
+        "is one of their view-only groups (a view-only member cannot be assigned)"
     } else {
-        format!("group {group} is not one of their groups")
+        "is not one of their groups"
     };
     Err(format!(
-        "{} (user {}) cannot be assigned conversation {}: {why}, and their role grants reply at {} scope, not Global",
+        "{} (user {}) cannot be assigned conversation {}: its group {group} {membership}, \
+         and role \"{}\" grants reply at {} scope, not Global",
         target.name,
         target.id,
         row.id,
-        scope.map_or("no", |s| s.as_str()),
+        role.map_or("?", |role| role.name()),
+        scope.map_or_else(|| "no".to_owned(), |scope| scope.to_string()),
     ))
 }
 

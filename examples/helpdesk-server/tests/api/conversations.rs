@@ -59,6 +59,14 @@ async fn buttons_per_demo_user() {
     assert_eq!(actions(&ada), CONVERSATION_BUTTONS);
     assert_eq!(ada.json["denied"], json!([]));
 
+    let ben = get(&app, "/api/conversations/6", BEN).await;
+    ben.expect(200, None);
+    assert_eq!(actions(&ben), CONVERSATION_BUTTONS);
+
+    // Finn sees no conversation at all: every button is refused with the reason.
+    let finn = get(&app, "/api/conversations", FINN).await;
+    assert_eq!(finn.json["filter"], "no conversation");
+
     let cleo = get(&app, "/api/conversations/1", CLEO).await;
     assert_eq!(actions(&cleo), CONVERSATION_BUTTONS[..5]);
     assert_eq!(cleo.json["denied"][0]["permission"], "delete_conversation");
@@ -338,12 +346,10 @@ async fn assigning_needs_assign_conversation_and_an_eligible_assignee() {
     )
     .await;
     reply.expect(422, Some("invalid_input"));
-    assert!(
-        reply
-            .reason()
-            .contains("group 2 is not one of their groups"),
-        "{}",
-        reply.text
+    assert_eq!(
+        reply.reason(),
+        "Eve (user 5) cannot be assigned conversation 2: its group 2 is not one of their \
+         groups, and role \"Restricted User\" grants reply at Restricted scope, not Global"
     );
     // A view-only member cannot be assigned.
     let reply = send(
@@ -355,7 +361,12 @@ async fn assigning_needs_assign_conversation_and_an_eligible_assignee() {
     )
     .await;
     reply.expect(422, Some("invalid_input"));
-    assert!(reply.reason().contains("view-only"), "{}", reply.text);
+    assert_eq!(
+        reply.reason(),
+        "Dev (user 4) cannot be assigned conversation 2: its group 2 is one of their view-only \
+         groups (a view-only member cannot be assigned), and role \"Sales User\" grants reply \
+         at Group scope, not Global"
+    );
     // No reply at all.
     let reply = send(
         &app,

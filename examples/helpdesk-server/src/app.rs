@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use helpdesk_policy::{Policy, Subject, UserId};
 use rusqlite::{params, Connection};
@@ -152,6 +152,22 @@ impl FromRequestParts<App> for SignedIn {
             .await?
             .ok_or_else(|| ApiError::unauthorized(format!("there is no user {id}")))?;
         Ok(SignedIn(agent))
+    }
+}
+
+/// The `{id}` segment of a path, as text: [`path_id`] parses it. A segment that is not valid
+/// UTF-8 once percent-decoded is a 400 with our JSON body (axum's own rejection is plain text).
+#[derive(Debug, Clone)]
+pub struct IdSegment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdSegment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(segment)| IdSegment(segment))
+            .map_err(|rejection| ApiError::bad_request(rejection.body_text()))
     }
 }
 

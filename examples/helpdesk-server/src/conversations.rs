@@ -1,6 +1,6 @@
 //! The inbox, one conversation with its buttons, replies, notes, the assignee, and who may.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
@@ -10,7 +10,7 @@ use helpdesk_policy::{
 use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{path_id, sql_user, App, SignedIn};
+use crate::app::{path_id, sql_user, App, IdSegment, SignedIn};
 use crate::db::{self, Agent, ConversationRow, CONVERSATION_COLUMNS};
 use crate::error::ApiError;
 use crate::json::{self, JsonBody};
@@ -232,7 +232,7 @@ fn require(
 pub async fn show(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;
     let policy = app.policy();
@@ -303,7 +303,7 @@ async fn post_message(
 pub async fn reply(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     JsonBody(body): JsonBody<NewMessage>,
 ) -> Result<Response, ApiError> {
     post_message(app, agent, &id, body.body, "reply", Permissions::REPLY).await
@@ -316,7 +316,7 @@ pub async fn reply(
 pub async fn note(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     JsonBody(body): JsonBody<NewMessage>,
 ) -> Result<Response, ApiError> {
     post_message(
@@ -389,7 +389,7 @@ pub fn assignable(policy: &Policy, target: &Agent, row: &ConversationRow) -> Res
 pub async fn assign(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     JsonBody(body): JsonBody<NewAssignee>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;
@@ -500,7 +500,7 @@ pub fn parse_permissions(policy: &Policy, text: &str) -> Result<Permissions, Api
 pub async fn agents(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     query: Result<Query<AgentsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use helpdesk_policy::{
@@ -13,7 +13,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::app::{path_id, short, App, SignedIn};
+use crate::app::{path_id, short, App, IdSegment, SignedIn};
 use crate::audit::{self, ChangeRecord};
 use crate::db;
 use crate::error::ApiError;
@@ -150,7 +150,7 @@ pub async fn list(State(app): State<App>, SignedIn(_): SignedIn) -> Result<Respo
 pub async fn show(
     State(app): State<App>,
     SignedIn(_): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
 ) -> Result<Response, ApiError> {
     let id = role_id(&id)?;
     let policy = app.policy();
@@ -280,7 +280,7 @@ fn parse_patch(
 pub async fn patch(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     headers: HeaderMap,
     JsonBody(body): JsonBody<RolePatch>,
 ) -> Result<Response, ApiError> {
@@ -341,7 +341,7 @@ pub async fn patch(
 pub async fn delete(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = role_id(&id)?;
@@ -419,7 +419,7 @@ pub struct NewUserRole {
 pub async fn set_user_role(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
-    Path(id): Path<String>,
+    IdSegment(id): IdSegment,
     JsonBody(body): JsonBody<NewUserRole>,
 ) -> Result<Response, ApiError> {
     let user = path_id(&id, "user")?;

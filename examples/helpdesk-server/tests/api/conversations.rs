@@ -164,6 +164,12 @@ async fn missing_negative_huge_and_malformed_conversation_ids() {
     get(&app, "/api/conversations/99999999999999999999999999", ADA)
         .await
         .expect(404, Some("not_found"));
+    get(&app, "/api/conversations/%FF", ADA)
+        .await
+        .expect(400, Some("bad_request"));
+    get(&app, "/api/roles/%C3%28", ADA)
+        .await
+        .expect(400, Some("bad_request"));
     get(&app, "/api/conversations/abc", ADA)
         .await
         .expect(400, Some("bad_request"));

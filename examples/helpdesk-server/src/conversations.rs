@@ -221,7 +221,7 @@ fn require(
     permission: Permissions,
     row: &ConversationRow,
 ) -> Result<(), ApiError> {
-    let _allowed = policy.check(subject, permission, row).into_result()?;
+    policy.check(subject, permission, row).into_result()?;
     Ok(())
 }
 

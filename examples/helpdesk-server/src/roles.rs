@@ -170,7 +170,7 @@ fn require_account(
     actor: &Subject<'_>,
     permission: Permissions,
 ) -> Result<(), ApiError> {
-    let _allowed = policy.check(actor, permission, &Account).into_result()?;
+    policy.check(actor, permission, &Account).into_result()?;
     Ok(())
 }
 
@@ -438,9 +438,9 @@ pub async fn set_user_role(
                 .map(RoleId)
                 .and_then(|id| policy.role(id))
                 .ok_or_else(|| ApiError::invalid(format!("there is no role {}", body.role)))?;
-            let decision = policy
-                .check_assignment(&agent.subject(), &target.subject(), new_role.id())
-                .into_result()?;
+            let decision =
+                policy.check_assignment(&agent.subject(), &target.subject(), new_role.id());
+            decision.into_result()?;
             let old_name = policy.role(target.role).map_or_else(
                 || format!("role id {}", target.role),
                 |r| format!("\"{}\"", r.name()),

@@ -93,10 +93,11 @@ impl Policy {
         self.custom.get(&id)
     }
 
-    /// The role with this name, compared case-insensitively after trimming.
+    /// The role with this name, or with a name that looks like it: compared as role names are
+    /// (normalised, ignoring case, by confusable skeleton).
     #[must_use]
     pub fn role_by_name(&self, name: &str) -> Option<&Role> {
-        let key = name::fold(name.trim());
+        let key = name::lookup_key(name)?;
         if let Some(builtin) = BuiltInRole::ALL
             .iter()
             .find(|r| name::fold(r.name()) == key)
@@ -182,19 +183,19 @@ impl Policy {
             .role(source)
             .ok_or(PolicyError::UnknownRole(source))?
             .grants;
-        let name = self.available_name(name, None)?;
+        let (name, key) = self.available_name(name, None)?;
         let id = self.next_role_id;
         let next =
             id.0.checked_add(1)
                 .ok_or(PolicyError::RoleIdsExhausted(id))?;
         let role = Role {
             id,
-            name: Cow::Owned(name.to_owned()),
+            name: Cow::Owned(name),
             builtin: None,
             cloned_from: Some(source),
             grants: grants.without(Permissions::MANAGE_CUSTOM_ROLES),
         };
-        self.names.insert(name::fold(name), id);
+        self.names.insert(key, id);
         self.custom.insert(id, role);
         self.next_role_id = RoleId(next);
         self.bump();
@@ -258,7 +259,8 @@ impl Policy {
         Ok(())
     }
 
-    /// Renames custom role `role`. Changing only the case of its own name is allowed.
+    /// Renames custom role `role`. Changing its own name to one that looks the same (another
+    /// case, other spacing) is allowed.
     ///
     /// # Errors
     ///
@@ -272,16 +274,16 @@ impl Policy {
     ) -> Result<(), PolicyError> {
         self.authorize(actor, true)?;
         let old_key = name::fold(self.custom_role(role)?.name());
-        let name = self.available_name(name, Some(role))?;
+        let (name, key) = self.available_name(name, Some(role))?;
         let Some(target) = self.custom.get_mut(&role) else {
             return Err(PolicyError::UnknownRole(role));
         };
         if target.name == name {
             return Ok(());
         }
-        target.name = Cow::Owned(name.to_owned());
+        target.name = Cow::Owned(name);
         self.names.remove(&old_key);
-        self.names.insert(name::fold(name), role);
+        self.names.insert(key, role);
         self.bump();
         Ok(())
     }
@@ -329,18 +331,18 @@ impl Policy {
         self.custom.get(&id).ok_or(PolicyError::UnknownRole(id))
     }
 
-    /// Validates `name` and checks no other role (than `renaming`) has it.
-    fn available_name<'n>(
+    /// Validates `name` and checks no other role (than `renaming`) has it or a look-alike.
+    /// Returns the name to store and its key.
+    fn available_name(
         &self,
-        name: &'n str,
+        name: &str,
         renaming: Option<RoleId>,
-    ) -> Result<&'n str, PolicyError> {
+    ) -> Result<(String, String), PolicyError> {
         let name = name::validate(name)?;
-        match self.names.get(&name::fold(name)) {
-            Some(&holder) if Some(holder) != renaming => {
-                Err(PolicyError::NameTaken(name.to_owned()))
-            }
-            _ => Ok(name),
+        let key = name::fold(&name);
+        match self.names.get(&key) {
+            Some(&holder) if Some(holder) != renaming => Err(PolicyError::NameTaken(name)),
+            _ => Ok((name, key)),
         }
     }
 

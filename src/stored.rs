@@ -225,12 +225,18 @@ fn load(stored: StoredPolicy<'_>) -> Result<Policy, PolicyError> {
 fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError> {
     let valid = name::validate(&stored.name)?;
     if valid != stored.name {
+        // A policy only ever stores the normalised form: another is not one it wrote.
+        let problem = if stored.name.trim() == stored.name {
+            "it is not in normalised form (NFKC, single spaces)"
+        } else {
+            "it has leading or trailing white space"
+        };
         return Err(PolicyError::InvalidName {
             name: name::shorten(&stored.name),
-            problem: "it has leading or trailing white space",
+            problem,
         });
     }
-    let role_name = || valid.to_owned();
+    let role_name = || valid.clone();
     let id = stored.id;
     if id < RoleId::FIRST_CUSTOM || id >= next {
         return Err(PolicyError::RoleIdOutOfRange {
@@ -284,7 +290,7 @@ fn load_role(stored: &StoredRole<'_>, next: RoleId) -> Result<Role, PolicyError>
     }
     Ok(Role {
         id,
-        name: Cow::Owned(valid.to_owned()),
+        name: Cow::Owned(valid),
         builtin: None,
         cloned_from: stored.cloned_from,
         grants,

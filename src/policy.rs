@@ -120,15 +120,16 @@ impl Policy {
         }
     }
 
-    /// The role with this name, compared case-insensitively after trimming.
+    /// The role with this name, or with a name that looks like it: compared as role names are
+    /// (normalised, ignoring case, by confusable skeleton).
     #[must_use]
     pub fn role_by_name(&self, name: &str) -> Option<&Role> {
-        let key = name::fold(name.trim());
+        let key = name::lookup_key(name)?;
         if let Some(builtin) = BuiltInRole::ALL
             .iter()
             .find(|r| name::fold(r.name()) == key)
         {
-            return Some(builtin.role());
+            return self.role(builtin.id());
         }
         self.names.get(&key).and_then(|&id| self.custom.get(id))
     }

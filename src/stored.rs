@@ -373,9 +373,15 @@ fn load_role(
 ) -> Result<Role, PolicyError> {
     let valid = name::validate(&stored.name)?;
     if valid != stored.name {
+        // A policy only ever stores the normalised form: another is not one it wrote.
+        let problem = if stored.name.trim() == stored.name {
+            "it is not in normalised form (NFKC, single spaces)"
+        } else {
+            "it has leading or trailing white space"
+        };
         return Err(PolicyError::InvalidName {
             name: name::shorten(&stored.name),
-            problem: "it is not in its normal form (trimmed, spaces collapsed, NFKC)",
+            problem,
         });
     }
     let role_name = || valid.clone();

@@ -369,7 +369,7 @@ pub(crate) fn who_may<'p, R: Resource + ?Sized>(
 ) -> AgentFilter {
     let mut filter = AgentFilter::for_resource(resource);
     if refuse_request(masks, permissions).is_some() {
-        return filter;
+        return filter.finish();
     }
     for role in roles {
         match need(role, masks, permissions) {

@@ -14,11 +14,7 @@ use helpdesk_policy::{BuiltInRole, Plan, Policy, PolicyError, RoleId, Subject, U
 
 /// The one place a subject is built, so that a new field of `Subject` changes one line.
 fn subject(role: RoleId) -> Subject<'static> {
-    Subject {
-        user: UserId(1),
-        role,
-        groups: &[],
-    }
+    Subject::new(UserId(1), role, &[])
 }
 
 fn owner() -> Subject<'static> {

@@ -1012,3 +1012,95 @@ fn without_a_membership_table_nobody_is_reached_through_a_group() {
         }
     }
 }
+
+#[test]
+fn who_may_and_filter_treat_extension_permissions_like_the_others() {
+    use helpdesk_policy::{ExtensionPermission, PermissionKind, Vocabulary};
+    let vocabulary = Vocabulary::new([
+        ExtensionPermission::new("merge_conversations", PermissionKind::Conversation)
+            .requires(VIEW)
+            .default_grant(BuiltInRole::SalesUser, Scope::Group)
+            .default_grant(BuiltInRole::RestrictedUser, Scope::Restricted),
+        ExtensionPermission::new("view_sla_reports", PermissionKind::Team)
+            .default_grant(BuiltInRole::MarketingManager, Scope::Group),
+        ExtensionPermission::new("manage_macros", PermissionKind::Account)
+            .default_grant(BuiltInRole::SupportAgent, Scope::Global),
+    ])
+    .unwrap();
+    let merge = vocabulary.permission("merge_conversations").unwrap();
+    let sla = vocabulary.permission("view_sla_reports").unwrap();
+    let macros = vocabulary.permission("manage_macros").unwrap();
+    let mut policy = Policy::with_vocabulary(Plan::Pro, vocabulary);
+    let mut rng = Rng(0xE87);
+    let roles = roles(&mut policy, &mut rng, 10);
+    let owner = owner();
+    let merger = policy
+        .clone_role(&owner, BuiltInRole::SalesUser.id(), "Merger")
+        .unwrap();
+    policy.grant(&owner, merger, merge, Scope::Group).unwrap();
+    let roles: Vec<RoleId> = roles.into_iter().chain([merger]).collect();
+    let sets = [
+        merge,
+        merge | VIEW,
+        VIEW | NOTE,
+        sla,
+        macros,
+        macros | NOTE,
+        merge | Permissions::from_bits_retain(1 << 60),
+    ];
+    let group_lists: Vec<Vec<GroupId>> = (0..50).map(|_| random_group_list(&mut rng)).collect();
+    let mut allowed = 0;
+    for _ in 0..400 {
+        let resource = random_resource(&mut rng);
+        let permissions = *rng.pick(&sets);
+        let filter = policy.who_may(permissions, resource.as_ref());
+        for _ in 0..25 {
+            let view_only = rng.pick(&group_lists).clone();
+            let mut groups = rng.pick(&group_lists).clone();
+            if let (Some(group), true) = (resource.group(), rng.chance(1, 2)) {
+                groups.push(group);
+            }
+            let subject = Subject::new(
+                UserId(*rng.pick(&USER_UNIVERSE)),
+                *rng.pick(&roles),
+                &groups,
+            )
+            .with_view_only(&view_only);
+            let decision = policy.check(&subject, permissions, resource.as_ref());
+            assert_eq!(
+                filter.matches(&subject),
+                decision.is_allowed(),
+                "{decision}"
+            );
+            assert_eq!(
+                policy
+                    .filter(&subject, permissions)
+                    .matches(resource.as_ref()),
+                decision.is_allowed(),
+                "{decision}"
+            );
+            allowed += usize::from(decision.is_allowed());
+        }
+    }
+    assert!(allowed > 1_000, "{allowed}");
+    // A conversation extension is not within VIEW_ONLY_REACH: a view-only group does not
+    // reach it, even at Group.
+    let c = Conversation {
+        group: Some(GroupId(2)),
+        assignee: None,
+        participants: &[],
+    };
+    let filter = policy.who_may(merge, &c);
+    assert!(filter
+        .roles_by_membership()
+        .contains(&BuiltInRole::SalesUser.id()));
+    assert!(filter.roles_by_view_only_membership().is_empty());
+    let reader =
+        Subject::new(UserId(7), BuiltInRole::SalesUser.id(), &[]).with_view_only(&[GroupId(2)]);
+    assert!(!filter.matches(&reader));
+    assert!(policy.filter(&reader, merge).view_only_groups().is_empty());
+    assert_eq!(
+        policy.filter(&reader, VIEW).view_only_groups(),
+        [GroupId(2)]
+    );
+}

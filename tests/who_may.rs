@@ -397,8 +397,6 @@ fn who_may_names_the_roles_of_the_design_table() {
 }
 
 #[test]
-#[ignore = "engine bug: who_may returns before AgentFilter::finish for an empty request or \
-            unknown bits, so takers() keeps the resource's unsorted, repeated takers"]
 fn a_request_no_role_can_grant_reaches_nobody() {
     let policy = Policy::new(Plan::Pro);
     let conversation = Conversation {

@@ -301,20 +301,17 @@ fn load(
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for MapOnly(role) in stored.custom_roles {
         let role = load_role(&role, next, version, vocabulary, unknown)?;
-        if names.insert(name::fold(role.name()), role.id).is_some() {
+        if names.insert(crate::policy::name_hash(&name::fold(role.name())), role.id).is_some() {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
         roles.push(role);
     }
     // A policy writes roles in id order; a document that does not still loads.
     roles.sort_by_key(|role| role.id);
-    let mut custom = RoleMap::default();
-    for role in roles {
-        let id = role.id;
-        if !custom.push(role) {
-            return Err(PolicyError::DuplicateRoleId(id));
-        }
+    if let Some(pair) = roles.windows(2).find(|pair| pair[0].id == pair[1].id) {
+        return Err(PolicyError::DuplicateRoleId(pair[0].id));
     }
+    let custom = RoleMap::from_sorted(roles);
     Ok(Policy {
         plan: stored.plan,
         revision: stored.revision,

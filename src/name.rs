@@ -19,7 +19,13 @@ pub(crate) const MAX_NAME_CHARS: usize = 64;
 /// Normalises `name` and checks it: 1 to 64 characters, no control characters (but those of
 /// the white space trimmed around it), no invisible ones, and no look-alike of a built-in
 /// role's name. Returns the normalised name, the form to store.
+#[cfg(test)]
 pub(crate) fn validate(name: &str) -> Result<String, PolicyError> {
+    validate_keyed(name).map(|(name, _)| name)
+}
+
+/// [`validate`], also returning the name's look-alike key ([`fold`]), computed on the way.
+pub(crate) fn validate_keyed(name: &str) -> Result<(String, String), PolicyError> {
     let invalid = |problem| PolicyError::InvalidName {
         name: shorten(name),
         problem,
@@ -41,7 +47,7 @@ pub(crate) fn validate(name: &str) -> Result<String, PolicyError> {
     if builtin_keys().contains(&key) {
         return Err(PolicyError::BuiltInName(normal.text));
     }
-    Ok(normal.text)
+    Ok((normal.text, key))
 }
 
 /// The stored form of `name`: NFKC, each run of white space one ASCII space, trimmed. Equal to

@@ -517,10 +517,10 @@ impl Policy {
 
     /// Validates `name` and checks no other role (than `renaming`) has it.
     fn available_name(&self, name: &str, renaming: Option<RoleId>) -> Result<String, PolicyError> {
-        let name = name::validate(name)?;
+        let (name, key) = name::validate_keyed(name)?;
         // A name whose key merely shares a hash with another's is refused too: a 64-bit
         // collision is far too rare to matter, and refusing never widens anything.
-        match self.names.get(&name_hash(&name::fold(&name))) {
+        match self.names.get(&name_hash(&key)) {
             Some(&holder) if Some(holder) != renaming => Err(PolicyError::NameTaken(name)),
             _ => Ok(name),
         }

@@ -300,8 +300,8 @@ fn load(
     let mut roles = Vec::with_capacity(stored.custom_roles.len());
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for MapOnly(role) in stored.custom_roles {
-        let role = load_role(&role, next, version, vocabulary, unknown)?;
-        if names.insert(crate::policy::name_hash(&name::fold(role.name())), role.id).is_some() {
+        let (role, key) = load_role(&role, next, version, vocabulary, unknown)?;
+        if names.insert(crate::policy::name_hash(&key), role.id).is_some() {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
         roles.push(role);
@@ -367,8 +367,8 @@ fn load_role(
     version: u64,
     vocabulary: &Vocabulary,
     unknown: Unknown,
-) -> Result<Role, PolicyError> {
-    let valid = name::validate(&stored.name)?;
+) -> Result<(Role, String), PolicyError> {
+    let (valid, key) = name::validate_keyed(&stored.name)?;
     if valid != stored.name {
         // A policy only ever stores the normalised form: another is not one it wrote.
         let problem = if stored.name.trim() == stored.name {
@@ -450,7 +450,7 @@ fn load_role(
     if stored.grants.0.len() > MAX_GRANTS {
         return Err(PolicyError::TooManyGrants { role: role_name() });
     }
-    Ok(Role {
+    let role = Role {
         id,
         name: Cow::Owned(valid),
         builtin: None,
@@ -459,5 +459,6 @@ fn load_role(
         description: Cow::Owned(description),
         table: table.clone(),
         kept: (!kept.is_empty()).then(|| kept.into_boxed_slice()),
-    })
+    };
+    Ok((role, key))
 }

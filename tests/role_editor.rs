@@ -736,6 +736,7 @@ fn grant_changed(
         name: name.into(),
         permission,
         permission_name: permission.permission_name().expect("one permission"),
+        kind: permission.kind().expect("one permission"),
         before,
         after,
     }
@@ -1207,6 +1208,37 @@ fn each_change_is_one_sentence_naming_roles_by_id_and_name() {
             reply(Some(Group), None),
             "role 100 \"Intern\": reply revoked (was Group scope)",
         ),
+        (
+            grant_changed(
+                INTERN,
+                "Intern",
+                Permissions::VIEW_REPORTS,
+                Some(Restricted),
+                None,
+            ),
+            "role 100 \"Intern\": view_reports revoked (was Restricted scope)",
+        ),
+        // Account permissions have no scope: granted or revoked.
+        (
+            grant_changed(
+                INTERN,
+                "Intern",
+                Permissions::MANAGE_FAQS,
+                None,
+                Some(Global),
+            ),
+            "role 100 \"Intern\": manage_faqs granted",
+        ),
+        (
+            grant_changed(
+                INTERN,
+                "Intern",
+                Permissions::VIEW_PEOPLE,
+                Some(Global),
+                None,
+            ),
+            "role 100 \"Intern\": view_people revoked",
+        ),
     ];
     for (change, sentence) in cases {
         assert_eq!(change.to_string(), sentence);
@@ -1273,7 +1305,7 @@ fn changes_serialize_tagged_with_permissions_by_name() {
                 Some(Group),
                 Some(Global),
             ),
-            serde_json::json!({"change": "grant_changed", "role": 100, "name": "Intern", "permission": "reply", "before": "group", "after": "global"}),
+            serde_json::json!({"change": "grant_changed", "role": 100, "name": "Intern", "permission": "reply", "kind": "conversation", "before": "group", "after": "global"}),
         ),
         (
             grant_changed(
@@ -1283,7 +1315,7 @@ fn changes_serialize_tagged_with_permissions_by_name() {
                 None,
                 Some(Global),
             ),
-            serde_json::json!({"change": "grant_changed", "role": 100, "name": "Intern", "permission": "view_people", "before": null, "after": "global"}),
+            serde_json::json!({"change": "grant_changed", "role": 100, "name": "Intern", "permission": "view_people", "kind": "account", "before": null, "after": "global"}),
         ),
     ];
     for (change, json) in cases {

@@ -538,12 +538,12 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
         (
             "name with leading space",
             Replace(r#""name":"Intern""#, r#""name":" Intern""#),
-            "invalid role name ` Intern`: it is not in its normal form",
+            "invalid role name ` Intern`: it has leading or trailing white space",
         ),
         (
             "name with a trailing newline",
             Replace(r#""name":"Intern""#, r#""name":"Intern\n""#),
-            "invalid role name `Intern\\n`: it is not in its normal form",
+            "leading or trailing white space",
         ),
         (
             "built-in role's name",

@@ -1112,7 +1112,7 @@ fn a_rolling_deploy_loses_nothing_the_newer_replica_stored() {
             summary[..2],
             [
                 "role 100 \"Night\": reply narrowed from Global to Restricted scope",
-                "role 101 \"Lead\": view_people revoked (was Global scope)",
+                "role 101 \"Lead\": view_people revoked",
             ],
             "{what}"
         );

@@ -315,8 +315,8 @@ fn reply_handler(
     subject: &Subject<'_>,
     c: &Conversation<'_>,
 ) -> Result<String, Denied> {
-    let decision = policy.check(subject, Permissions::REPLY, c).into_result()?;
-    Ok(format!("sent ({decision})"))
+    policy.check(subject, Permissions::REPLY, c).into_result()?;
+    Ok("sent".to_owned())
 }
 
 #[test]
@@ -356,10 +356,7 @@ fn records_and_denials_outlive_the_policy() {
         serde_json::to_value(&record).expect("serializes"),
         "a denial serializes as its record"
     );
-    assert!(
-        allowed.starts_with("sent (allowed: role \"Night\" grants reply at Restricted scope"),
-        "{allowed}"
-    );
+    assert_eq!(allowed, "sent");
     // `Denied` is an error a handler can box.
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(denied);
     assert!(boxed.to_string().starts_with("denied: "));

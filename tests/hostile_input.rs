@@ -1087,7 +1087,6 @@ fn unknown_misspelled_and_duplicated_extension_names() {
 /// have been written by a newer replica: even when keeping the unknown it should be refused,
 /// naming it, as "Loading untrusted JSON ... rejects ... unknown permission names" asks.
 #[test]
-#[ignore = "engine bug: from_json_keeping_unknown keeps (and writes back) grant names that no vocabulary can declare, e.g. \"Merge_conversations\", \"merge conversations\", \"\", a control character or a 65+ character name"]
 fn names_no_vocabulary_can_declare_are_refused_even_when_keeping() {
     let long = "y".repeat(65);
     for name in [

@@ -390,7 +390,6 @@ fn the_catalogue_lists_the_twenty_then_the_extensions() {
 /// `Serialize` so that a host hands it to its front end; serializing `requires` through
 /// `Permissions`' built-in names fails for such an extension, so the whole catalogue fails.
 #[test]
-#[ignore = "engine bug: Vocabulary::catalogue() fails to serialize when an extension requires another extension (PermissionInfo::requires serializes through Permissions' built-in names: \"permission bits 0x100000 name no built-in permission\")"]
 fn an_extension_requiring_an_extension_serializes_by_name() {
     let chained = Vocabulary::new([
         ExtensionPermission::new("tags", ConversationKind),

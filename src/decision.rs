@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use serde::Serialize;
+
 use crate::{GroupId, PermissionKind, Permissions, Plan, Role, RoleId, Scope, UserId};
 
 /// The answer to "may this user do this?": allowed or denied, with the [`Reason`].
@@ -42,6 +44,197 @@ impl<'p> Decision<'p> {
     #[must_use]
     pub const fn reason(&self) -> &Reason<'p> {
         &self.reason
+    }
+
+    /// The decision as an owned record: the sentence and the reason as data, borrowing
+    /// nothing from the policy, so it can be logged or sent after the policy is gone.
+    ///
+    /// ```
+    /// use helpdesk_policy::{BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, Subject, UserId};
+    ///
+    /// let policy = Policy::new(Plan::Pro);
+    /// let s = Subject::new(UserId(7), policy.builtin(BuiltInRole::SalesUser), &[GroupId(1)]);
+    /// let c = Conversation { group: Some(GroupId(2)), ..Conversation::default() };
+    /// let record = policy.check(&s, Permissions::REPLY, &c).record();
+    /// assert!(!record.allowed);
+    /// assert_eq!(record.reason, "out_of_scope");
+    /// assert_eq!(record.permission, Some("reply"));
+    /// assert!(record.sentence.starts_with("denied: role \"Sales User\" grants reply at Group scope"));
+    /// ```
+    #[must_use]
+    pub fn record(&self) -> DecisionRecord {
+        let mut record = DecisionRecord {
+            allowed: self.is_allowed(),
+            sentence: self.to_string(),
+            reason: self.reason.code(),
+            role: None,
+            role_name: None,
+            permission: None,
+            scope: None,
+            fact: None,
+            group: None,
+        };
+        let (role, permission, scope, fact) = match self.reason {
+            Reason::Granted {
+                role,
+                permission,
+                scope,
+                fact,
+            }
+            | Reason::OutOfScope {
+                role,
+                permission,
+                scope,
+                fact,
+            } => (Some(role), Some(permission), Some(scope), Some(fact)),
+            Reason::NotGranted { role, permission } => (Some(role), Some(permission), None, None),
+            Reason::UnknownRole { role } => {
+                record.role = Some(role);
+                (None, None, None, None)
+            }
+            Reason::AssignmentAllowed { new_role, .. }
+            | Reason::CustomRolesUnavailable { role: new_role, .. } => {
+                (Some(new_role), None, None, None)
+            }
+            Reason::NewRoleExceedsActor {
+                new_role: role,
+                permission,
+                scope,
+                ..
+            }
+            | Reason::TargetExceedsActor {
+                target_role: role,
+                permission,
+                scope,
+                ..
+            } => (Some(role), Some(permission), Some(scope), None),
+            Reason::NothingAsked | Reason::UnknownPermission { .. } | Reason::OwnRole { .. } => {
+                (None, None, None, None)
+            }
+        };
+        if let Some(role) = role {
+            record.role = Some(role.id());
+            record.role_name = Some(role.name().to_owned());
+            record.permission = permission.and_then(|p| role.table.name(p));
+        }
+        record.scope = scope;
+        if let Some(fact) = fact {
+            record.fact = Some(fact.code());
+            record.group = fact.group();
+        }
+        record
+    }
+
+    /// `Ok(())` when allowed, `Err` with the owned [`Denied`] when denied, so that a handler
+    /// can answer a refusal with `?` (`policy.check(..).into_result()?;`).
+    ///
+    /// ```
+    /// use helpdesk_policy::{Account, BuiltInRole, Denied, Permissions, Plan, Policy, Subject, UserId};
+    ///
+    /// fn export(policy: &Policy, user: &Subject<'_>) -> Result<&'static str, Denied> {
+    ///     policy.check(user, Permissions::EXPORT_REPORTS, &Account).into_result()?;
+    ///     Ok("report.csv")
+    /// }
+    /// let policy = Policy::new(Plan::Pro);
+    /// let agent = Subject::new(UserId(7), policy.builtin(BuiltInRole::SupportAgent), &[]);
+    /// let denied = export(&policy, &agent).unwrap_err();
+    /// assert_eq!(denied.to_string(), "denied: role \"Support Agent\" does not grant export_reports");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The decision is a denial.
+    pub fn into_result(self) -> Result<(), Denied> {
+        if self.is_allowed() {
+            Ok(())
+        } else {
+            Err(Denied(Box::new(self.record())))
+        }
+    }
+}
+
+/// A [`Decision`] as owned data, from [`Decision::record`]: what a host logs or sends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct DecisionRecord {
+    /// Whether the action is allowed.
+    pub allowed: bool,
+    /// The decision's one sentence, as `Display` writes it.
+    pub sentence: String,
+    /// What kind of reason: `granted`, `not_granted`, `out_of_scope`, `unknown_role`,
+    /// `unknown_permission`, `nothing_asked`, `own_role`, `custom_roles_unavailable`,
+    /// `new_role_exceeds_actor`, `target_exceeds_actor` or `assignment_allowed`.
+    pub reason: &'static str,
+    /// The role the reason names (the user's, or for assignments the role concerned).
+    pub role: Option<RoleId>,
+    /// That role's name.
+    pub role_name: Option<String>,
+    /// The permission the reason names.
+    pub permission: Option<&'static str>,
+    /// The scope the reason names.
+    pub scope: Option<Scope>,
+    /// The fact that decided a scoped permission: `everywhere`, `account_wide`, `assignee`,
+    /// `participant`, `in_users_groups`, `in_users_view_only_groups`, `view_only_group`,
+    /// `outside_users_groups`, `no_group` or `not_taken_up`.
+    pub fact: Option<&'static str>,
+    /// The group that fact is about.
+    pub group: Option<GroupId>,
+}
+
+/// A denial as an error, from [`Decision::into_result`]: `Display` is the decision's sentence,
+/// `Serialize` the [`DecisionRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, thiserror::Error)]
+#[serde(transparent)]
+#[error("{}", .0.sentence)]
+pub struct Denied(pub Box<DecisionRecord>);
+
+impl Fact {
+    /// The fact's snake_case code, as [`DecisionRecord::fact`] gives it.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Fact::Everywhere => "everywhere",
+            Fact::AccountWide => "account_wide",
+            Fact::Assignee => "assignee",
+            Fact::Participant => "participant",
+            Fact::InUsersGroups(_) => "in_users_groups",
+            Fact::InUsersViewOnlyGroups(_) => "in_users_view_only_groups",
+            Fact::ViewOnlyGroup(_) => "view_only_group",
+            Fact::OutsideUsersGroups(_) => "outside_users_groups",
+            Fact::NoGroup => "no_group",
+            Fact::NotTakenUp => "not_taken_up",
+        }
+    }
+
+    /// The group the fact is about, if any.
+    #[must_use]
+    pub const fn group(self) -> Option<GroupId> {
+        match self {
+            Fact::InUsersGroups(group)
+            | Fact::InUsersViewOnlyGroups(group)
+            | Fact::ViewOnlyGroup(group)
+            | Fact::OutsideUsersGroups(group) => Some(group),
+            _ => None,
+        }
+    }
+}
+
+impl Reason<'_> {
+    /// The reason's snake_case code, as [`DecisionRecord::reason`] gives it.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Reason::Granted { .. } => "granted",
+            Reason::NothingAsked => "nothing_asked",
+            Reason::UnknownPermission { .. } => "unknown_permission",
+            Reason::UnknownRole { .. } => "unknown_role",
+            Reason::NotGranted { .. } => "not_granted",
+            Reason::OutOfScope { .. } => "out_of_scope",
+            Reason::AssignmentAllowed { .. } => "assignment_allowed",
+            Reason::OwnRole { .. } => "own_role",
+            Reason::CustomRolesUnavailable { .. } => "custom_roles_unavailable",
+            Reason::NewRoleExceedsActor { .. } => "new_role_exceeds_actor",
+            Reason::TargetExceedsActor { .. } => "target_exceeds_actor",
+        }
     }
 }
 
@@ -128,8 +321,8 @@ pub enum Reason<'p> {
         actor_role: &'p Role,
         /// The role to be given.
         new_role: &'p Role,
-        /// The user's current role; `None` when the policy no longer holds it (deleted), so
-        /// it grants nothing.
+        /// The user's current role; `None` when the policy deleted it, so it grants nothing
+        /// (a role id the policy never issued is denied instead, as unknown).
         current_role: Option<&'p Role>,
     },
     /// Denied: nobody changes their own role.
@@ -314,7 +507,7 @@ impl fmt::Display for Decision<'_> {
                         write!(f, " and of the user's current role \"{}\"", current.name())
                     }
                     None => f.write_str(
-                        ", and the user's current role is unknown, so it grants nothing",
+                        ", and the user's current role was deleted, so it grants nothing",
                     ),
                 }
             }

@@ -53,3 +53,45 @@ impl fmt::Display for RoleId {
         write!(f, "{}", self.0)
     }
 }
+
+/// An `i64` (a SQL integer) that is no id: negative, or too large for the id type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("invalid id `{0}`: ids are not negative and fit their type")]
+pub struct InvalidId(pub i64);
+
+macro_rules! from_sql_integer {
+    ($($id:ident($inner:ty)),*) => {$(
+        /// Converts a SQL integer; a negative (or too large) value is an error, never a
+        /// wrapped id.
+        impl TryFrom<i64> for $id {
+            type Error = InvalidId;
+
+            fn try_from(value: i64) -> Result<Self, InvalidId> {
+                <$inner>::try_from(value).map($id).map_err(|_| InvalidId(value))
+            }
+        }
+    )*};
+}
+
+from_sql_integer!(UserId(u64), GroupId(u64), RoleId(u32));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_integers_convert_only_when_they_are_ids() {
+        assert_eq!(UserId::try_from(7), Ok(UserId(7)));
+        assert_eq!(GroupId::try_from(i64::MAX), Ok(GroupId(i64::MAX as u64)));
+        assert_eq!(UserId::try_from(-1), Err(InvalidId(-1)));
+        assert_eq!(RoleId::try_from(i64::from(u32::MAX)), Ok(RoleId(u32::MAX)));
+        assert_eq!(
+            RoleId::try_from(i64::from(u32::MAX) + 1),
+            Err(InvalidId(4_294_967_296))
+        );
+        assert_eq!(
+            InvalidId(-1).to_string(),
+            "invalid id `-1`: ids are not negative and fit their type"
+        );
+    }
+}

@@ -14,12 +14,14 @@
 
 mod agent_filter;
 mod catalogue;
+mod change;
 mod decision;
 mod error;
 mod eval;
 mod facts;
 mod filter;
 mod grants;
+mod group_list;
 mod ids;
 mod name;
 mod permissions;
@@ -35,11 +37,13 @@ mod vocabulary;
 
 pub use agent_filter::AgentFilter;
 pub use catalogue::PermissionInfo;
-pub use decision::{Decision, Fact, Reason};
+pub use change::Change;
+pub use decision::{Decision, DecisionRecord, Denied, Fact, Reason};
 pub use error::{ErrorKind, PolicyError};
 pub use facts::{AboutUser, Account, Conversation, Resource, Subject, Team};
 pub use filter::ConversationFilter;
-pub use ids::{GroupId, RoleId, UserId};
+pub use group_list::GroupList;
+pub use ids::{GroupId, InvalidId, RoleId, UserId};
 pub use permissions::{PermissionKind, Permissions};
 pub use plan::Plan;
 pub use policy::Policy;

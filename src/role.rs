@@ -7,6 +7,9 @@ use crate::requirements::UnmetRequirement;
 use crate::vocabulary::Table;
 use crate::{Permissions, RoleId, Scope};
 
+/// Grants set aside at loading: permission name and scope, as found.
+pub(crate) type KeptGrants = Box<[(Box<str>, Scope)]>;
+
 /// A role: a name and a permission set, each permission granted at a scope.
 ///
 /// Read it through [`Policy::role`](crate::Policy::role); change custom roles through the
@@ -24,7 +27,7 @@ pub struct Role {
     pub(crate) table: Table,
     /// Grants of permissions the loading vocabulary lacked, set aside to be written back
     /// unchanged: they grant nothing. Boxed so that a role without any pays one pointer.
-    pub(crate) kept: Option<Box<[(Box<str>, Scope)]>>,
+    pub(crate) kept: Option<KeptGrants>,
 }
 
 impl Role {
@@ -241,7 +244,7 @@ const fn builtin(role: BuiltInRole, name: &'static str, grants: Grants) -> Role 
     }
 }
 
-/// The design's built-in role table. Account permissions are stored at Global.
+/// The built-in role table (see the README). Account permissions are stored at Global.
 pub(crate) static BUILTIN_ROLES: [Role; 9] = [
     builtin(
         BuiltInRole::AccountAdmin,

@@ -74,6 +74,17 @@ impl RoleMap {
         self.roles.iter()
     }
 
+    /// The map of `roles`, which are in strictly increasing id order, all custom, and fewer
+    /// than `u32::MAX` (the caller has checked); it keeps their vector as it is.
+    pub(crate) fn from_sorted(roles: Vec<Role>) -> RoleMap {
+        let mut map = RoleMap {
+            roles,
+            index: Index::default(),
+        };
+        map.reindex();
+        map
+    }
+
     /// Adds `role`, whose id must be above every id held; returns `false` (and adds nothing)
     /// otherwise, or when the positions would overflow the index.
     pub(crate) fn push(&mut self, role: Role) -> bool {
@@ -171,7 +182,7 @@ mod tests {
         assert!(!map.push(role(150)), "ids only grow");
         assert!(map.remove(RoleId(103)).is_some());
         for id in 0..400 {
-            let expected = id >= 100 && id < 300 && (id - 100) % 3 == 0 && id != 103;
+            let expected = (100..300).contains(&id) && (id - 100) % 3 == 0 && id != 103;
             assert_eq!(map.get(RoleId(id)).is_some(), expected, "{id}");
             if let Some(found) = map.get(RoleId(id)) {
                 assert_eq!(found.id, RoleId(id));

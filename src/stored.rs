@@ -300,21 +300,21 @@ fn load(
     let mut roles = Vec::with_capacity(stored.custom_roles.len());
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for MapOnly(role) in stored.custom_roles {
-        let role = load_role(&role, next, version, vocabulary, unknown)?;
-        if names.insert(name::fold(role.name()), role.id).is_some() {
+        let (role, key) = load_role(&role, next, version, vocabulary, unknown)?;
+        if names
+            .insert(crate::policy::name_hash(&key), role.id)
+            .is_some()
+        {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
         roles.push(role);
     }
     // A policy writes roles in id order; a document that does not still loads.
     roles.sort_by_key(|role| role.id);
-    let mut custom = RoleMap::default();
-    for role in roles {
-        let id = role.id;
-        if !custom.push(role) {
-            return Err(PolicyError::DuplicateRoleId(id));
-        }
+    if let Some(pair) = roles.windows(2).find(|pair| pair[0].id == pair[1].id) {
+        return Err(PolicyError::DuplicateRoleId(pair[0].id));
     }
+    let custom = RoleMap::from_sorted(roles);
     Ok(Policy {
         plan: stored.plan,
         revision: stored.revision,
@@ -326,51 +326,66 @@ fn load(
     })
 }
 
-fn load_role(
+/// A stored role's description: absent in version 1 (loads empty), required in version 2.
+fn load_description(
     stored: &StoredRole<'_>,
-    next: RoleId,
     version: u64,
-    vocabulary: &Vocabulary,
-    unknown: Unknown,
-) -> Result<Role, PolicyError> {
-    let valid = name::validate(&stored.name)?;
-    if valid != stored.name {
-        return Err(PolicyError::InvalidName {
-            name: name::shorten(&stored.name),
-            problem: "it is not in its normal form (trimmed, spaces collapsed, NFKC)",
-        });
-    }
-    let role_name = || valid.clone();
-    let description = match (version, &stored.description) {
+    role_name: &str,
+) -> Result<String, PolicyError> {
+    Ok(match (version, &stored.description) {
         (FORMAT_VERSION_1, None) => String::new(),
         (FORMAT_VERSION_1, Some(_)) => {
             return Err(PolicyError::BadStoredDescription {
-                role: role_name(),
+                role: role_name.to_owned(),
                 problem: "version 1 has no descriptions".into(),
             })
         }
         (_, None) => {
             return Err(PolicyError::BadStoredDescription {
-                role: role_name(),
+                role: role_name.to_owned(),
                 problem: "its description is missing".into(),
             })
         }
         (_, Some(text)) => {
             let valid = crate::policy::validate_description(text).map_err(|error| {
                 PolicyError::BadStoredDescription {
-                    role: role_name(),
+                    role: role_name.to_owned(),
                     problem: error.to_string(),
                 }
             })?;
             if valid != text {
                 return Err(PolicyError::BadStoredDescription {
-                    role: role_name(),
+                    role: role_name.to_owned(),
                     problem: "its description has leading or trailing white space".into(),
                 });
             }
             valid.to_owned()
         }
-    };
+    })
+}
+
+fn load_role(
+    stored: &StoredRole<'_>,
+    next: RoleId,
+    version: u64,
+    vocabulary: &Vocabulary,
+    unknown: Unknown,
+) -> Result<(Role, String), PolicyError> {
+    let (valid, key) = name::validate_keyed(&stored.name)?;
+    if valid != stored.name {
+        // A policy only ever stores the normalised form: another is not one it wrote.
+        let problem = if stored.name.trim() == stored.name {
+            "it is not in normalised form (NFKC, single spaces)"
+        } else {
+            "it has leading or trailing white space"
+        };
+        return Err(PolicyError::InvalidName {
+            name: name::shorten(&stored.name),
+            problem,
+        });
+    }
+    let role_name = || valid.clone();
+    let description = load_description(stored, version, &valid)?;
     let id = stored.id;
     if id < RoleId::FIRST_CUSTOM || id >= next {
         return Err(PolicyError::RoleIdOutOfRange {
@@ -401,11 +416,16 @@ fn load_role(
             });
         };
         let Some(permission) = table.by_name(permission_name) else {
-            if unknown == Unknown::Keep && !kept.iter().any(|(k, _)| **k == **permission_name) {
+            // Only a name some vocabulary could declare is kept: anything else no replica wrote.
+            let declarable = crate::vocabulary::is_snake_case(permission_name);
+            if unknown == Unknown::Keep
+                && declarable
+                && !kept.iter().any(|(k, _)| **k == **permission_name)
+            {
                 kept.push((permission_name.as_ref().into(), scope));
                 continue;
             }
-            if unknown == Unknown::Keep {
+            if unknown == Unknown::Keep && declarable {
                 return Err(PolicyError::DuplicatePermission {
                     permission: name::shorten(permission_name),
                     role: role_name(),
@@ -438,7 +458,7 @@ fn load_role(
     if stored.grants.0.len() > MAX_GRANTS {
         return Err(PolicyError::TooManyGrants { role: role_name() });
     }
-    Ok(Role {
+    let role = Role {
         id,
         name: Cow::Owned(valid),
         builtin: None,
@@ -447,5 +467,6 @@ fn load_role(
         description: Cow::Owned(description),
         table: table.clone(),
         kept: (!kept.is_empty()).then(|| kept.into_boxed_slice()),
-    })
+    };
+    Ok((role, key))
 }

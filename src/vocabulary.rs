@@ -275,50 +275,9 @@ impl Vocabulary {
         let mut account = Permissions::ACCOUNT_KIND;
         let mut grants: [Grants; 9] = BuiltInRole::ALL.map(builtin_grants);
         for extension in extensions {
-            let invalid = |problem: String| PolicyError::InvalidExtension {
-                name: crate::name::shorten(extension.name),
-                problem,
-            };
-            if infos.len() - catalogue::BUILTIN.len() >= MAX_EXTENSIONS {
-                return Err(invalid(format!(
-                    "a vocabulary holds at most {MAX_EXTENSIONS} extensions"
-                )));
-            }
-            if !is_snake_case(extension.name) {
-                return Err(invalid(
-                    "a name is a lowercase ascii letter, then lowercase letters, digits and underscores, at most 64".into(),
-                ));
-            }
-            if let Some(clash) = infos.iter().find(|info| info.name == extension.name) {
-                let whose = if clash.permission.intersects(Permissions::all()) {
-                    "a built-in permission"
-                } else {
-                    "an extension declared before"
-                };
-                return Err(invalid(format!("the name belongs to {whose}")));
-            }
-            let unknown = extension.requires.difference(known);
-            if !unknown.is_empty() {
-                return Err(invalid(format!(
-                    "it requires bits {:#x}, which name no permission declared before it",
-                    unknown.bits()
-                )));
-            }
+            check_extension(&extension, &infos, known)?;
             let permission = Permissions::from_bits_retain(1 << infos.len());
             for &(role, scope) in &extension.defaults {
-                if matches!(role, BuiltInRole::AccountAdmin | BuiltInRole::Administrator) {
-                    return Err(invalid(format!(
-                        "`{}` holds every extension at global: it takes no default grant",
-                        role.name()
-                    )));
-                }
-                if extension.kind == PermissionKind::Account && scope != Scope::Global {
-                    return Err(invalid(format!(
-                        "an account permission has no scope: its default grant to `{}` cannot be `{}`",
-                        role.name(),
-                        scope.as_str()
-                    )));
-                }
                 let index = role as usize;
                 grants[index] = grants[index].with(permission, scope);
             }
@@ -338,6 +297,11 @@ impl Vocabulary {
                     PermissionKind::Account => catalogue::UNSCOPED,
                 },
                 requires: extension.requires,
+                requires_names: infos
+                    .iter()
+                    .filter(|info| extension.requires.contains(info.permission))
+                    .map(|info| info.name)
+                    .collect(),
             });
         }
         if infos.len() == catalogue::BUILTIN.len() {
@@ -450,12 +414,65 @@ impl fmt::Debug for Vocabulary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Vocabulary")
             .field("extensions", &self.table)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
+/// Refuses an extension that cannot join a vocabulary holding `infos` (whose bits are `known`).
+fn check_extension(
+    extension: &ExtensionPermission,
+    infos: &[PermissionInfo],
+    known: Permissions,
+) -> Result<(), PolicyError> {
+    let invalid = |problem: String| PolicyError::InvalidExtension {
+        name: crate::name::shorten(extension.name),
+        problem,
+    };
+    if infos.len() - catalogue::BUILTIN.len() >= MAX_EXTENSIONS {
+        return Err(invalid(format!(
+            "a vocabulary holds at most {MAX_EXTENSIONS} extensions"
+        )));
+    }
+    if !is_snake_case(extension.name) {
+        return Err(invalid(
+            "a name is a lowercase ascii letter, then lowercase letters, digits and underscores, at most 64".into(),
+        ));
+    }
+    if let Some(clash) = infos.iter().find(|info| info.name == extension.name) {
+        let whose = if clash.permission.intersects(Permissions::all()) {
+            "a built-in permission"
+        } else {
+            "an extension declared before"
+        };
+        return Err(invalid(format!("the name belongs to {whose}")));
+    }
+    let unknown = extension.requires.difference(known);
+    if !unknown.is_empty() {
+        return Err(invalid(format!(
+            "it requires bits {:#x}, which name no permission declared before it",
+            unknown.bits()
+        )));
+    }
+    for &(role, scope) in &extension.defaults {
+        if matches!(role, BuiltInRole::AccountAdmin | BuiltInRole::Administrator) {
+            return Err(invalid(format!(
+                "`{}` holds every extension at global: it takes no default grant",
+                role.name()
+            )));
+        }
+        if extension.kind == PermissionKind::Account && scope != Scope::Global {
+            return Err(invalid(format!(
+                "an account permission has no scope: its default grant to `{}` cannot be `{}`",
+                role.name(),
+                scope.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A lowercase ASCII letter, then lowercase letters, digits and underscores, at most 64.
-fn is_snake_case(name: &str) -> bool {
+pub(crate) fn is_snake_case(name: &str) -> bool {
     let bytes = name.as_bytes();
     bytes.len() <= MAX_EXTENSION_NAME
         && bytes.first().is_some_and(u8::is_ascii_lowercase)

@@ -355,15 +355,33 @@ fn cases() -> Vec<Case> {
             Some(DELETED),
             SUPPORT_AGENT,
             "AssignmentAllowed",
-            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Support Agent\", and the user's current role is unknown, so it grants nothing",
+            "allowed: role \"Administrator\" holds manage_users and every grant of role \"Support Agent\", and the user's current role was deleted, so it grants nothing",
         ),
+        // A role id the policy never issued is not a deleted one: a stale or foreign id never
+        // opens an assignment.
         case(
-            "Group Lead and a target with an unknown role",
+            "Group Lead and a target with a never-issued role id",
             GROUP_LEAD,
             Some(RoleId(777)),
             RESTRICTED_USER,
-            "AssignmentAllowed",
-            "allowed: role \"Group Lead\" holds manage_users and every grant of role \"Restricted User\", and the user's current role is unknown, so it grants nothing",
+            "UnknownRole",
+            "denied: role id 777 is unknown to the policy (never created, or deleted)",
+        ),
+        case(
+            "a target whose role id lies between the built-in and custom ranges",
+            ADMINISTRATOR,
+            Some(RoleId(50)),
+            SUPPORT_AGENT,
+            "UnknownRole",
+            "denied: role id 50 is unknown to the policy (never created, or deleted)",
+        ),
+        case(
+            "a target whose role id is the largest there is",
+            ADMINISTRATOR,
+            Some(RoleId(u32::MAX)),
+            SUPPORT_AGENT,
+            "UnknownRole",
+            "denied: role id 4294967295 is unknown to the policy (never created, or deleted)",
         ),
         // Plans.
         on(
@@ -441,7 +459,7 @@ fn assignment_cases() {
     assert!(cases.len() >= 30, "the table lost cases");
     for case in &cases {
         let mut policy = fixture();
-        policy.set_plan(case.plan);
+        policy.set_plan(case.plan).expect("plan");
         let actor = Subject {
             user: ACTOR,
             role: case.actor,
@@ -505,7 +523,7 @@ fn reasons_carry_the_roles_permission_and_scopes() {
     assert_eq!(own.reason(), &Reason::OwnRole { user: ACTOR });
 
     let mut growth = fixture();
-    growth.set_plan(Plan::Growth);
+    growth.set_plan(Plan::Growth).expect("plan");
     let d = growth.check_assignment(&actor, &target, GROUP_REPLIER);
     let Reason::CustomRolesUnavailable { role, plan } = *d.reason() else {
         panic!("expected CustomRolesUnavailable, got {d}");
@@ -535,7 +553,7 @@ fn upgrading_again_makes_custom_roles_assignable() {
         ("up to Enterprise", Plan::Enterprise, true),
         ("back to Pro", Plan::Pro, true),
     ] {
-        policy.set_plan(plan);
+        policy.set_plan(plan).expect("plan");
         let d = policy.check_assignment(&actor, &target, GROUP_LEAD);
         assert_eq!(d.is_allowed(), allowed, "{step}: {d}");
     }
@@ -549,14 +567,34 @@ fn within(new: &Role, actor: &Role) -> bool {
         .all(|p| new.scope_of(p) <= actor.scope_of(p))
 }
 
-fn model(plan: Plan, actor: Option<&Role>, target: Option<&Role>, new: Option<&Role>) -> bool {
+/// The target's current role as the model sees it: held, deleted (holds nothing), or never
+/// issued by this policy (unknown: never opens an assignment).
+enum Current<'p> {
+    Held(&'p Role),
+    Deleted,
+    NeverIssued,
+}
+
+fn current(policy: &Policy, id: RoleId) -> Current<'_> {
+    match policy.role(id) {
+        Some(role) => Current::Held(role),
+        None if id >= RoleId::FIRST_CUSTOM && id < policy.next_role_id() => Current::Deleted,
+        None => Current::NeverIssued,
+    }
+}
+
+fn model(plan: Plan, actor: Option<&Role>, target: &Current<'_>, new: Option<&Role>) -> bool {
     let (Some(actor), Some(new)) = (actor, new) else {
         return false;
     };
     actor.permissions().contains(Permissions::MANAGE_USERS)
         && (matches!(plan, Plan::Pro | Plan::Enterprise) || !new.is_custom())
         && within(new, actor)
-        && target.map_or(true, |target| within(target, actor))
+        && match target {
+            Current::Held(target) => within(target, actor),
+            Current::Deleted => true,
+            Current::NeverIssued => false,
+        }
 }
 
 /// Every actor, target and new role among the built-in and the fixture's custom roles (and an
@@ -573,12 +611,14 @@ fn every_combination_agrees_with_the_model() {
         ADMIN_CLONE,
         TEAM_LEAD,
         DELETED,
+        RoleId(50),       // between the built-in and custom ranges: never issued
+        RoleId(u32::MAX), // never issued
     ]);
     let mut allowed = 0;
     let mut denied = 0;
     for plan in [Plan::Free, Plan::Growth, Plan::Pro, Plan::Enterprise] {
         let mut policy = fixture();
-        policy.set_plan(plan);
+        policy.set_plan(plan).expect("plan");
         for &a in &ids {
             for &t in &ids {
                 for &n in &ids {
@@ -596,7 +636,7 @@ fn every_combination_agrees_with_the_model() {
                         view_only: &[],
                     };
                     let d = policy.check_assignment(&actor, &target, n);
-                    let want = model(plan, policy.role(a), policy.role(t), policy.role(n));
+                    let want = model(plan, policy.role(a), &current(&policy, t), policy.role(n));
                     assert_eq!(d.is_allowed(), want, "{case}: {d}");
                     let sentence = d.to_string();
                     let prefix = if want { "allowed: " } else { "denied: " };

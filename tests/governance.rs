@@ -4,8 +4,8 @@
 //! `PartialEq` before and after).
 
 use helpdesk_policy::{
-    BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, PolicyError, Reason, RoleId,
-    Scope, Subject, UserId,
+    BuiltInRole, Conversation, ErrorKind, GroupId, Permissions, Plan, Policy, PolicyError, Reason,
+    RoleId, Scope, Subject, UserId,
 };
 
 const ACCOUNT_ADMIN: RoleId = BuiltInRole::AccountAdmin.id();
@@ -569,14 +569,41 @@ fn only_a_holder_of_manage_custom_roles_may_change_custom_roles() {
 // Plans
 
 #[test]
-fn below_pro_clone_grant_revoke_rename_are_refused_but_delete_is_allowed() {
+fn below_pro_creating_widening_renaming_and_describing_are_refused_but_narrowing_is_allowed() {
     type Op = fn(&mut Policy) -> Result<(), PolicyError>;
-    let refused: [(&str, Op); 5] = [
+    // Night Shift is a Support Agent clone: conversations but delete at Global.
+    let refused: [(&str, Op); 6] = [
         ("clone", |p| {
             p.clone_role(&owner(), SUPPORT_AGENT, "Fresh Role")
                 .map(drop)
         }),
-        ("grant", |p| {
+        ("grant a new permission", |p| {
+            p.grant(
+                &owner(),
+                NIGHT_SHIFT,
+                Permissions::DELETE_CONVERSATION,
+                Scope::Restricted,
+            )
+        }),
+        ("widen a grant", |p| {
+            p.grant(&owner(), REGIONAL, Permissions::REPLY, Scope::Global)
+        }),
+        ("save grants that widen one", |p| {
+            p.set_grants(
+                &owner(),
+                REGIONAL,
+                [(Permissions::VIEW_CONVERSATIONS, Scope::Global)],
+            )
+        }),
+        ("rename", |p| {
+            p.rename_role(&owner(), NIGHT_SHIFT, "Renamed")
+        }),
+        ("describe", |p| {
+            p.set_role_description(&owner(), NIGHT_SHIFT, "Works nights")
+        }),
+    ];
+    let narrowing: [(&str, Op); 5] = [
+        ("narrow a grant", |p| {
             p.grant(&owner(), NIGHT_SHIFT, Permissions::REPLY, Scope::Group)
         }),
         ("revoke", |p| {
@@ -585,24 +612,35 @@ fn below_pro_clone_grant_revoke_rename_are_refused_but_delete_is_allowed() {
         ("revoke unheld", |p| {
             p.revoke(&owner(), NIGHT_SHIFT, Permissions::DELETE_CONVERSATION)
         }),
-        ("rename", |p| {
-            p.rename_role(&owner(), NIGHT_SHIFT, "Renamed")
+        ("save grants that only narrow", |p| {
+            p.set_grants(
+                &owner(),
+                REGIONAL,
+                [(Permissions::VIEW_CONVERSATIONS, Scope::Restricted)],
+            )
         }),
+        ("delete", |p| p.delete_role(&owner(), NIGHT_SHIFT)),
     ];
     for plan in [Plan::Free, Plan::Growth] {
         for (op_name, op) in refused {
             let case = format!("{op_name} on {plan:?}");
             let mut policy = fixture();
-            policy.set_plan(plan);
+            policy.set_plan(plan).expect("plan");
             let before = policy.clone();
             let before_json = saved(&policy);
             let result = op(&mut policy);
-            assert_eq!(
-                result,
-                Err(PolicyError::PlanWithoutCustomRoles(plan)),
-                "{case}"
+            let error = result.expect_err(&case);
+            // Creating, renaming and describing: the plan; widening: the plan and the grant.
+            assert!(
+                error == PolicyError::PlanWithoutCustomRoles(plan)
+                    || matches!(
+                        &error,
+                        PolicyError::WideningWithoutCustomRoles { plan: p, .. } if *p == plan
+                    ),
+                "{case}: {error:?}"
             );
-            let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+            assert_eq!(error.kind(), ErrorKind::Plan, "{case}");
+            let message = error.to_string();
             assert!(
                 message.contains(&format!("the `{plan}` plan has no custom roles")),
                 "{case}: {message}"
@@ -611,22 +649,43 @@ fn below_pro_clone_grant_revoke_rename_are_refused_but_delete_is_allowed() {
             assert_eq!(policy, before, "{case}: policy changed");
 
             // Upgrading restores the operation.
-            policy.set_plan(Plan::Pro);
+            policy.set_plan(Plan::Pro).expect("plan");
             assert_eq!(op(&mut policy), Ok(()), "{case}, then upgraded to Pro");
         }
+        for (op_name, op) in narrowing {
+            let case = format!("{op_name} on {plan:?}");
+            let mut policy = fixture();
+            policy.set_plan(plan).expect("plan");
+            let before = policy.clone();
+            assert_eq!(op(&mut policy), Ok(()), "{case}");
+            // It took access away (or changed nothing): no role grants more than before.
+            for role in before.roles() {
+                if let Some(after) = policy.role(role.id()) {
+                    for (permission, scope) in after.grants() {
+                        assert!(
+                            role.scope_of(permission) >= Some(scope),
+                            "{case}: {permission} widened in {}",
+                            role.name()
+                        );
+                    }
+                }
+            }
+        }
+        // Only the Account Admin narrows, below Pro as on Pro.
         let mut policy = fixture();
-        policy.set_plan(plan);
+        policy.set_plan(plan).expect("plan");
+        let administrator = Subject::new(UserId(2), ADMINISTRATOR, &[]);
         assert_eq!(
-            policy.delete_role(&owner(), NIGHT_SHIFT),
-            Ok(()),
-            "delete on {plan:?}"
+            policy.revoke(&administrator, NIGHT_SHIFT, Permissions::REPLY),
+            Err(PolicyError::NotAllowed {
+                role: "Administrator".into()
+            })
         );
-        assert!(policy.role(NIGHT_SHIFT).is_none(), "deleted on {plan:?}");
     }
     // Enterprise has custom roles like Pro.
     let mut policy = fixture();
-    policy.set_plan(Plan::Enterprise);
-    for (op_name, op) in refused {
+    policy.set_plan(Plan::Enterprise).expect("plan");
+    for (op_name, op) in refused.iter().chain(&narrowing) {
         assert_eq!(op(&mut policy.clone()), Ok(()), "{op_name} on Enterprise");
     }
 }
@@ -665,7 +724,7 @@ fn a_downgrade_loses_nothing_and_an_upgrade_restores_everything() {
             "the fixture's custom roles do allow things"
         );
 
-        policy.set_plan(plan);
+        policy.set_plan(plan).expect("plan");
         assert_eq!(policy.plan(), plan);
         assert_eq!(
             policy.revision(),
@@ -692,7 +751,7 @@ fn a_downgrade_loses_nothing_and_an_upgrade_restores_everything() {
             .check(&regional, Permissions::REPLY, &ELSEWHERE)
             .is_denied());
 
-        policy.set_plan(Plan::Pro);
+        policy.set_plan(Plan::Pro).expect("plan");
         assert_eq!(policy.revision(), before.revision() + 2);
         // Everything as it was, apart from the two revisions.
         let mut restored: serde_json::Value = serde_json::from_str(&saved(&policy)).expect("json");
@@ -1121,7 +1180,7 @@ fn the_revision_counts_successful_changes_only() {
         (
             "set_plan to the current plan (no-op)",
             Box::new(|p| {
-                p.set_plan(Plan::Pro);
+                p.set_plan(Plan::Pro).expect("plan");
                 Ok(())
             }),
             false,
@@ -1129,7 +1188,7 @@ fn the_revision_counts_successful_changes_only() {
         (
             "set_plan to Growth",
             Box::new(|p| {
-                p.set_plan(Plan::Growth);
+                p.set_plan(Plan::Growth).expect("plan");
                 Ok(())
             }),
             true,
@@ -1142,7 +1201,7 @@ fn the_revision_counts_successful_changes_only() {
         (
             "set_plan to Pro",
             Box::new(|p| {
-                p.set_plan(Plan::Pro);
+                p.set_plan(Plan::Pro).expect("plan");
                 Ok(())
             }),
             true,
@@ -1445,19 +1504,14 @@ fn refusals() -> Vec<Refusal> {
         on(
             Plan::Free,
             refusal(
-                "grant on Free",
-                move |p| p.grant(&o, NIGHT_SHIFT, Permissions::REPLY, Scope::Group),
-                PolicyError::PlanWithoutCustomRoles(Plan::Free),
-                "the `free` plan has no custom roles",
-            ),
-        ),
-        on(
-            Plan::Growth,
-            refusal(
-                "revoke on Growth",
-                move |p| p.revoke(&o, NIGHT_SHIFT, Permissions::REPLY),
-                PolicyError::PlanWithoutCustomRoles(Plan::Growth),
-                "the `growth` plan",
+                "widening grant on Free",
+                move |p| p.grant(&o, NIGHT_SHIFT, Permissions::DELETE_CONVERSATION, Scope::Group),
+                PolicyError::WideningWithoutCustomRoles {
+                    plan: Plan::Free,
+                    role: "Night Shift".into(),
+                    permission: "delete_conversation",
+                },
+                "`delete_conversation` would be granted wider in role `Night Shift`",
             ),
         ),
         on(
@@ -1489,7 +1543,7 @@ fn every_refusal_names_the_item_and_changes_nothing() {
     assert!(cases.len() >= 30, "the table lost cases");
     for case in &cases {
         let mut policy = fixture();
-        policy.set_plan(case.plan);
+        policy.set_plan(case.plan).expect("plan");
         assert_refused(
             case.name,
             &mut policy,

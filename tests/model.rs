@@ -527,7 +527,7 @@ impl ModelVocabulary {
                 continue;
             };
             for &required in &p.requires {
-                if grants.get(required).map_or(true, |&held| held < scope) {
+                if grants.get(required).is_none_or(|&held| held < scope) {
                     unmet.push((p.name, required));
                 }
             }
@@ -2469,7 +2469,7 @@ proptest! {
             .into_iter()
             .filter(|p| *p != MANAGE_CUSTOM_ROLES)
             .filter(|p| vocabulary.kind(p) != Kind::Account || scope == ModelScope::Global)
-            .filter(|p| current.get(p).map_or(true, |held| *held <= scope))
+            .filter(|p| current.get(p).is_none_or(|held| *held <= scope))
             .collect();
         let holders: Vec<Resolved> = subjects
             .iter()
@@ -2765,6 +2765,18 @@ proptest! {
             ..model.clone()
         };
         agree_everywhere(&older, &stripped, &subjects, &asked, &resources)?;
+        // When the older replica changes those roles (revoking reply, a permission it knows),
+        // what it set aside survives: the newer one reads every extension grant back.
+        let (mut older, mut newer_model) = (older, model.clone());
+        apply(&mut older, &mut newer_model, &owner(), &Op::SetPlan(Plan::Pro), false)?;
+        for &id in model.custom.keys() {
+            older.revoke(&owner(), id, Permissions::REPLY).unwrap();
+            newer_model.revoke(owner().role, id, &BTreeSet::from(["reply"])).unwrap();
+        }
+        let written = serde_json::to_string(&older).unwrap();
+        let newer = Policy::from_json(&written, &vocabulary)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {written}")))?;
+        assert_same_state(&newer, &newer_model)?;
 
         // A role created after loading gets a fresh id, never a deleted one's.
         let (mut original, mut reloaded) = (policy.clone(), loaded);

@@ -14,7 +14,8 @@
 //! lockstep. Each case then asks many decisions, so the run covers millions of them.
 //!
 //! Budget: 102,000 generated cases per run (each `proptest!` block and the vocabulary test
-//! state their share), about 25 s for the whole file in a debug build on two shared cores.
+//! state their share): about 43 s of CPU for the whole file in a debug build, so about 22 s
+//! on two idle cores (the longest property takes 8 s alone), and more when they are shared.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};

@@ -25,7 +25,8 @@ use std::time::Duration;
 use common::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use helpdesk_policy::{
-    BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, RoleId, Scope, Subject, UserId,
+    BuiltInRole, Conversation, ExtensionPermission, GroupId, PermissionKind, Permissions, Plan,
+    Policy, RoleId, Scope, Subject, UserId, Vocabulary,
 };
 
 /// The baseline a host would write by hand.
@@ -44,6 +45,8 @@ mod native {
     #[repr(u8)]
     pub enum Perm {
         ViewConversations = 0,
+        Reply = 1,
+        DeleteConversation = 5,
     }
 
     /// What a host keeps per user: a permission bitmask, a scope byte per permission, and the
@@ -66,6 +69,21 @@ mod native {
                 scopes,
                 groups,
             }
+        }
+
+        /// A user holding each of `grants` at its scope, and nothing else.
+        pub fn holding(id: u64, grants: &[(Perm, Scope)], groups: Vec<u64>) -> User {
+            let mut user = User {
+                id,
+                perms: 0,
+                scopes: [Scope::Global; 20],
+                groups,
+            };
+            for &(perm, scope) in grants {
+                user.perms |= 1 << perm as u32;
+                user.scopes[perm as usize] = scope;
+            }
+            user
         }
     }
 
@@ -220,12 +238,7 @@ fn bench_scopes(c: &mut Criterion) {
         ];
 
         for (case, role, scope, group, assignee, participates) in cases {
-            let subject = Subject {
-                user: UserId(ME),
-                role: role.id(),
-                groups: &groups,
-                view_only: &[],
-            };
+            let subject = Subject::new(UserId(ME), role.id(), &groups);
             let conversation = Conversation {
                 group: Some(GroupId(group)),
                 assignee: Some(UserId(assignee)),
@@ -254,6 +267,13 @@ fn bench_scopes(c: &mut Criterion) {
                 "{case}"
             );
             assert_eq!(expected, case != "group miss", "{case}");
+            assert_eq!(
+                policy
+                    .allowed(&subject, &conversation)
+                    .contains(Permissions::VIEW_CONVERSATIONS),
+                expected,
+                "{case}"
+            );
 
             let mut group = c.benchmark_group(format!("scope/{case}"));
             group.bench_function(BenchmarkId::new("crate", format!("{n} groups")), |b| {
@@ -276,6 +296,14 @@ fn bench_scopes(c: &mut Criterion) {
                     )
                 });
             });
+            // Every permission at once (the conversation page's buttons), the whole set
+            // returned: the target is within 1.5x of the one `check` above.
+            group.bench_function(
+                BenchmarkId::new("crate allowed", format!("{n} groups")),
+                |b| {
+                    b.iter(|| policy.allowed(black_box(&subject), black_box(&conversation)));
+                },
+            );
             group.finish();
         }
     }
@@ -285,12 +313,7 @@ fn bench_scopes(c: &mut Criterion) {
 /// (and differing in other grants), made by the Account Admin.
 fn policy_with_roles(count: usize) -> (Policy, Vec<RoleId>) {
     let mut policy = Policy::new(Plan::Enterprise);
-    let owner = Subject {
-        user: UserId(1),
-        role: BuiltInRole::AccountAdmin.id(),
-        groups: &[],
-        view_only: &[],
-    };
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
     let sources = [
         BuiltInRole::SalesUser,
         BuiltInRole::SupportAgent,
@@ -339,26 +362,45 @@ fn bench_roles(c: &mut Criterion) {
 
     for count in [10_usize, 10_000] {
         let (policy, ids) = policy_with_roles(count);
-        let last = Subject {
-            user: UserId(ME),
-            role: *ids.last().unwrap(),
-            groups: &groups,
-            view_only: &[],
-        };
+        let last = Subject::new(UserId(ME), *ids.last().unwrap(), &groups);
         let mut rng = Rng(count as u64);
         let random: Vec<Subject<'_>> = (0..4096)
-            .map(|_| Subject {
-                user: UserId(ME),
-                role: ids[rng.below(count)],
-                groups: &groups,
-                view_only: &[],
-            })
+            .map(|_| Subject::new(UserId(ME), ids[rng.below(count)], &groups))
             .collect();
-        for subject in random.iter().chain([&last]) {
+        // The built-in role granting the same (Sales User: view_conversations at Group), in
+        // the same policy, for one subject and cycling through 4,096 subjects like `random`.
+        let builtin = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
+        let builtins: Vec<Subject<'_>> = vec![builtin; 4096];
+        for subject in random.iter().chain([&last, &builtin]) {
             assert!(policy
                 .check(subject, Permissions::VIEW_CONVERSATIONS, &conversation)
                 .is_allowed());
         }
+
+        group.bench_function(BenchmarkId::new("crate, built-in", count), |b| {
+            b.iter(|| {
+                policy
+                    .check(
+                        black_box(&builtin),
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+        });
+        group.bench_function(BenchmarkId::new("crate, built-in cycled", count), |b| {
+            let mut i = 0_usize;
+            b.iter(|| {
+                i = (i + 1) & 4095;
+                policy
+                    .check(
+                        black_box(&builtins[i]),
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+        });
 
         group.bench_function(BenchmarkId::new("crate, last created", count), |b| {
             b.iter(|| {
@@ -421,12 +463,7 @@ fn bench_filter(c: &mut Criterion) {
     let policy = Policy::new(Plan::Pro);
     let native_groups = groups_of(8);
     let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
-    let subject = Subject {
-        user: UserId(ME),
-        role: BuiltInRole::SalesUser.id(),
-        groups: &groups,
-        view_only: &[],
-    };
+    let subject = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
     let user = native::User::viewing_at(ME, native::Scope::Group, native_groups.clone());
 
     // Conversations in 64 groups (one in ten without), assigned to one of 16 users (or
@@ -526,9 +563,340 @@ fn bench_filter(c: &mut Criterion) {
     group.finish();
 }
 
+/// 44 extension permissions (the most a vocabulary holds), of all three kinds in turn; the
+/// first is a conversation permission that the Sales User holds at Group by default.
+fn forty_four_extensions() -> Vocabulary {
+    let extensions = (0..44).map(|i| {
+        // Extension names are `&'static str` (a host declares them in code); leak 44 short
+        // strings once.
+        let name: &'static str = Box::leak(format!("extension_{i:02}").into_boxed_str());
+        let kind = [
+            PermissionKind::Conversation,
+            PermissionKind::Team,
+            PermissionKind::Account,
+        ][i % 3];
+        let extension = ExtensionPermission::new(name, kind);
+        if i == 0 {
+            extension.default_grant(BuiltInRole::SalesUser, Scope::Group)
+        } else {
+            extension
+        }
+    });
+    let vocabulary = Vocabulary::new(extensions).unwrap();
+    assert_eq!(vocabulary.all().bits(), u64::MAX);
+    vocabulary
+}
+
+/// The same checks in a policy knowing only the twenty permissions and in one knowing 44
+/// extensions besides: a built-in role at Global and at Group (a hit among 8 groups), a custom
+/// role at Group, `allowed`, and (with extensions) an extension permission at Group.
+fn bench_extensions(c: &mut Criterion) {
+    let native_groups = groups_of(8);
+    let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+    let hit = GroupId(native_groups[4]);
+    let conversation = Conversation {
+        group: Some(hit),
+        assignee: Some(UserId(OTHER)),
+        participants: &[],
+    };
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    let mut group = c.benchmark_group("extensions");
+
+    for (label, vocabulary) in [
+        ("built-in only", Vocabulary::builtin()),
+        ("44 extensions", forty_four_extensions()),
+    ] {
+        let mut policy = Policy::with_vocabulary(Plan::Pro, vocabulary);
+        let custom = policy
+            .clone_role(&owner, BuiltInRole::SalesUser.id(), "Regional sales")
+            .unwrap();
+        let agent = Subject::new(UserId(ME), BuiltInRole::SupportAgent.id(), &groups);
+        let sales = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
+        let regional = Subject::new(UserId(ME), custom, &groups);
+        let view = Permissions::VIEW_CONVERSATIONS;
+        // (case, subject, permission)
+        let mut cases = vec![
+            ("global", agent, view),
+            ("group hit", sales, view),
+            ("custom role, group hit", regional, view),
+        ];
+        if let Some(extension) = policy.vocabulary().permission("extension_00") {
+            cases.push(("extension permission, group hit", sales, extension));
+        }
+        for (case, subject, permission) in cases {
+            assert!(policy
+                .check(&subject, permission, &conversation)
+                .is_allowed());
+            group.bench_function(BenchmarkId::new(label, case), |b| {
+                b.iter(|| {
+                    policy
+                        .check(
+                            black_box(&subject),
+                            black_box(permission),
+                            black_box(&conversation),
+                        )
+                        .is_allowed()
+                });
+            });
+        }
+        assert!(policy.allowed(&sales, &conversation).contains(view));
+        group.bench_function(BenchmarkId::new(label, "allowed, group hit"), |b| {
+            b.iter(|| policy.allowed(black_box(&sales), black_box(&conversation)));
+        });
+    }
+    group.finish();
+}
+
+/// Building `who_may` for a conversation in a policy with 10 and with 10,000 custom roles
+/// (every one of them grants `view_conversations` at Group, so each lands in the filter).
+/// Target: under 1 ms with 10,000.
+fn bench_who_may(c: &mut Criterion) {
+    let participants = [UserId(3), UserId(5)];
+    let conversation = Conversation {
+        group: Some(GroupId(13)),
+        assignee: Some(UserId(OTHER)),
+        participants: &participants,
+    };
+    let mut group = c.benchmark_group("who_may/build");
+    for count in [10_usize, 10_000] {
+        let (policy, ids) = policy_with_roles(count);
+        let filter = policy.who_may(Permissions::VIEW_CONVERSATIONS, &conversation);
+        assert_eq!(
+            filter.roles_by_membership().len(),
+            count + 1,
+            "and Sales User"
+        );
+        assert!(filter.matches(&Subject::new(UserId(9), ids[0], &[GroupId(13)])));
+        group.bench_function(
+            BenchmarkId::new("crate", format!("{count} custom roles")),
+            |b| {
+                b.iter(|| {
+                    policy.who_may(
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+/// The realistic mixed workload of issue 12: 2,000 agents in 1 to 8 of 64 groups, 100,000
+/// conversations (95% in a group, 70% assigned to an agent; 60% have no participant, 30% one,
+/// 10% two), three custom roles granting `reply` at Global, Group and Restricted to 10%, 60%
+/// and 30% of the agents, `view_conversations` at Global to all three, `delete_conversation` at
+/// Global to the Global role only; 1,000,000 random questions (agent, conversation,
+/// permission), 80% `reply`, 15% `view_conversations`, 5% `delete_conversation`.
+///
+/// The native baseline is as strict as the others: a mask and scope bytes per user, computed
+/// in advance, so it needs no role lookup.
+fn bench_mixed(c: &mut Criterion) {
+    const AGENTS: usize = 2_000;
+    const GROUPS: usize = 64;
+    const CONVERSATIONS: usize = 100_000;
+    const QUESTIONS: usize = 1_000_000;
+    const FIRST_AGENT: u64 = 1_000;
+
+    let mut rng = Rng(12);
+    let mut policy = Policy::new(Plan::Pro);
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    // (role, native grants), by reply scope: Global, Group, Restricted.
+    let roles: Vec<(RoleId, Vec<(native::Perm, native::Scope)>)> = [
+        ("Lead", Scope::Global, native::Scope::Global),
+        ("Team agent", Scope::Group, native::Scope::Group),
+        ("Contractor", Scope::Restricted, native::Scope::Restricted),
+    ]
+    .into_iter()
+    .map(|(name, scope, native_scope)| {
+        let role = policy
+            .clone_role(&owner, BuiltInRole::RestrictedUser.id(), name)
+            .unwrap();
+        let mut grants = vec![
+            (Permissions::VIEW_CONVERSATIONS, Scope::Global),
+            (Permissions::REPLY, scope),
+        ];
+        let mut native_grants = vec![
+            (native::Perm::ViewConversations, native::Scope::Global),
+            (native::Perm::Reply, native_scope),
+        ];
+        if scope == Scope::Global {
+            grants.push((Permissions::DELETE_CONVERSATION, Scope::Global));
+            native_grants.push((native::Perm::DeleteConversation, native::Scope::Global));
+        }
+        policy.set_grants(&owner, role, grants).unwrap();
+        (role, native_grants)
+    })
+    .collect();
+
+    // Agents: a role (10% / 60% / 30%) and 1 to 8 distinct groups.
+    let mut agent_roles = Vec::with_capacity(AGENTS);
+    let mut agent_groups: Vec<Vec<u64>> = Vec::with_capacity(AGENTS);
+    for _ in 0..AGENTS {
+        let draw = rng.below(10);
+        agent_roles.push(match draw {
+            0 => 0,
+            1..=6 => 1,
+            _ => 2,
+        });
+        let mut mine: Vec<u64> = Vec::new();
+        let wanted = 1 + rng.below(8);
+        while mine.len() < wanted {
+            let g = (rng.below(GROUPS) as u64 + 1) * 13;
+            if !mine.contains(&g) {
+                mine.push(g);
+            }
+        }
+        agent_groups.push(mine);
+    }
+    let agent_group_ids: Vec<Vec<GroupId>> = agent_groups
+        .iter()
+        .map(|groups| groups.iter().copied().map(GroupId).collect())
+        .collect();
+    let subjects: Vec<Subject<'_>> = (0..AGENTS)
+        .map(|a| {
+            Subject::new(
+                UserId(FIRST_AGENT + a as u64),
+                roles[agent_roles[a]].0,
+                &agent_group_ids[a],
+            )
+        })
+        .collect();
+    let users: Vec<native::User> = (0..AGENTS)
+        .map(|a| {
+            native::User::holding(
+                FIRST_AGENT + a as u64,
+                &roles[agent_roles[a]].1,
+                agent_groups[a].clone(),
+            )
+        })
+        .collect();
+
+    // Conversations; participant lists borrow from one pool.
+    let mut pool: Vec<u64> = Vec::with_capacity(CONVERSATIONS);
+    let mut rows = Vec::with_capacity(CONVERSATIONS);
+    for _ in 0..CONVERSATIONS {
+        let group = rng
+            .chance(95, 100)
+            .then(|| (rng.below(GROUPS) as u64 + 1) * 13);
+        let assignee = rng
+            .chance(70, 100)
+            .then(|| FIRST_AGENT + rng.below(AGENTS) as u64);
+        let start = pool.len();
+        let participants = match rng.below(10) {
+            0..=5 => 0,
+            6..=8 => 1,
+            _ => 2,
+        };
+        for _ in 0..participants {
+            pool.push(FIRST_AGENT + rng.below(AGENTS) as u64);
+        }
+        rows.push((group, assignee, start..pool.len()));
+    }
+    let pool_ids: Vec<UserId> = pool.iter().copied().map(UserId).collect();
+    let conversations: Vec<Conversation<'_>> = rows
+        .iter()
+        .map(|(group, assignee, range)| Conversation {
+            group: group.map(GroupId),
+            assignee: assignee.map(UserId),
+            participants: &pool_ids[range.clone()],
+        })
+        .collect();
+    let convs: Vec<native::Conv<'_>> = rows
+        .iter()
+        .map(|(group, assignee, range)| native::Conv {
+            group: *group,
+            assignee: *assignee,
+            participants: &pool[range.clone()],
+        })
+        .collect();
+
+    // Questions: (agent, conversation, which permission), the permission as an index into
+    // one small table per side.
+    const CRATE_PERMS: [Permissions; 3] = [
+        Permissions::REPLY,
+        Permissions::VIEW_CONVERSATIONS,
+        Permissions::DELETE_CONVERSATION,
+    ];
+    const NATIVE_PERMS: [native::Perm; 3] = [
+        native::Perm::Reply,
+        native::Perm::ViewConversations,
+        native::Perm::DeleteConversation,
+    ];
+    let questions: Vec<Question> = (0..QUESTIONS)
+        .map(|_| Question {
+            agent: rng.below(AGENTS) as u32,
+            conversation: rng.below(CONVERSATIONS) as u32,
+            permission: match rng.below(100) {
+                0..=79 => 0,
+                80..=94 => 1,
+                _ => 2,
+            },
+        })
+        .collect();
+
+    let ask_crate = |q: &Question| {
+        policy
+            .check(
+                &subjects[q.agent as usize],
+                CRATE_PERMS[q.permission as usize],
+                &conversations[q.conversation as usize],
+            )
+            .is_allowed()
+    };
+    let ask_native = |q: &Question| {
+        native::allowed(
+            &users[q.agent as usize],
+            NATIVE_PERMS[q.permission as usize],
+            &convs[q.conversation as usize],
+        )
+    };
+    let mut allowed = 0;
+    for q in &questions {
+        let answer = ask_crate(q);
+        assert_eq!(answer, ask_native(q));
+        allowed += usize::from(answer);
+    }
+    // A mix of allowed and denied: about one in four allowed (every view; replies by the
+    // Global role and in the agent's own groups, which a random conversation seldom is in).
+    assert!(
+        allowed > QUESTIONS / 10 && allowed < QUESTIONS / 2,
+        "{allowed}"
+    );
+
+    let mut group = c.benchmark_group("mixed/1M questions");
+    group.throughput(Throughput::Elements(QUESTIONS as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    group.bench_function("crate check", |b| {
+        b.iter(|| {
+            black_box(&questions)
+                .iter()
+                .filter(|q| ask_crate(q))
+                .count()
+        });
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| {
+            black_box(&questions)
+                .iter()
+                .filter(|q| ask_native(q))
+                .count()
+        });
+    });
+    group.finish();
+}
+
+/// One question of the mixed workload, as indices into the precomputed fixtures.
+struct Question {
+    agent: u32,
+    conversation: u32,
+    permission: u8,
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_scopes, bench_roles, bench_filter
+    targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter
 }
 criterion_main!(benches);

@@ -23,7 +23,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use common::Rng;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use helpdesk_policy::{
     BuiltInRole, Conversation, ExtensionPermission, GroupId, PermissionKind, Permissions, Plan,
     Policy, RoleId, Scope, Subject, UserId, Vocabulary,
@@ -153,6 +156,297 @@ mod native {
                 }
             }
         }
+    }
+}
+
+/// Engine-free models of `check`, to see where its time goes next to the native baseline
+/// (`explain/...`): the crate's own `Subject` and `Conversation`, but the decision written here
+/// in four shapes. Each looks a role up by id in tables shaped like the crate's (built-in roles
+/// by index, custom roles through a dense id table, roles as big as the crate's `Role`) and
+/// keeps three nested masks per role like the crate's grants; they differ only in
+/// what they return (a `bool`, or a reason as big as the crate's) and in whether the
+/// narrow-scope path is inlined or kept out of line, as the crate keeps it.
+mod mimic {
+    // The reasons' fields are what a host would read to explain; the models only build them.
+    #![allow(dead_code)]
+
+    use helpdesk_policy::{BuiltInRole, Conversation, GroupId, Policy, RoleId, Scope, Subject};
+
+    /// A role's grants as three nested masks, like the crate's.
+    #[derive(Clone, Copy)]
+    pub struct Grants {
+        pub any: u64,
+        pub group: u64,
+        pub global: u64,
+    }
+
+    impl Grants {
+        /// What the crate's role `id` grants.
+        pub fn of(policy: &Policy, id: RoleId) -> Grants {
+            let role = policy.role(id).unwrap();
+            Grants {
+                any: role.permissions_at_least(Scope::Restricted).bits(),
+                group: role.permissions_at_least(Scope::Group).bits(),
+                global: role.permissions_at_least(Scope::Global).bits(),
+            }
+        }
+    }
+
+    /// The model's tables for `policy`: its nine built-in roles and its custom roles `custom`
+    /// (which must be numbered from 100 without gaps).
+    pub fn roles_of(policy: &Policy, custom: &[RoleId]) -> Roles {
+        let builtin: Vec<Grants> = BuiltInRole::ALL
+            .iter()
+            .map(|r| Grants::of(policy, r.id()))
+            .collect();
+        assert!(custom.iter().zip(100..).all(|(id, n)| id.0 == n));
+        let custom: Vec<Grants> = custom.iter().map(|&id| Grants::of(policy, id)).collect();
+        Roles::new(&builtin, &custom)
+    }
+
+    /// A role as big as the crate's `Role` (112 bytes): the grants, and as many bytes again
+    /// for what a role carries besides (name, description, ...).
+    pub struct Role {
+        pub id: u32,
+        pub grants: Grants,
+        _rest: [u64; 10],
+    }
+
+    /// Built-in roles by index, custom roles through a dense table from id to position.
+    pub struct Roles {
+        builtin: Vec<Role>,
+        custom: Vec<Role>,
+        index: Vec<u32>,
+    }
+
+    impl Roles {
+        /// Nine built-in roles (ids 1 to 9) and `custom` (ids from 100), each granting
+        /// `grants`.
+        pub fn new(builtin: &[Grants], custom: &[Grants]) -> Roles {
+            let role = |id, grants| Role {
+                id,
+                grants,
+                _rest: [0; 10],
+            };
+            Roles {
+                builtin: (1..).zip(builtin).map(|(id, &g)| role(id, g)).collect(),
+                custom: (100..).zip(custom).map(|(id, &g)| role(id, g)).collect(),
+                index: (0..custom.len() as u32).collect(),
+            }
+        }
+
+        #[inline]
+        pub fn get(&self, id: u32) -> Option<&Role> {
+            if id < 100 {
+                self.builtin.get((id as usize).wrapping_sub(1))
+            } else {
+                let position = *self.index.get((id - 100) as usize)?;
+                self.custom.get(position as usize)
+            }
+        }
+    }
+
+    /// What decided, as the crate's `Fact` (group ids carried).
+    #[derive(Clone, Copy)]
+    pub enum Fact {
+        Everywhere,
+        Assignee,
+        Participant,
+        InUsersGroups(GroupId),
+        OutsideUsersGroups(GroupId),
+        NoGroup,
+        NotTakenUp,
+    }
+
+    /// A reason as big as the crate's `Reason` (role, permission, scope, fact).
+    #[derive(Clone, Copy)]
+    pub enum Reason<'p> {
+        Granted {
+            role: &'p Role,
+            permission: u64,
+            scope: u8,
+            fact: Fact,
+        },
+        NothingAsked,
+        UnknownRole(u32),
+        NotGranted {
+            role: &'p Role,
+            permission: u64,
+        },
+        OutOfScope {
+            role: &'p Role,
+            permission: u64,
+            scope: u8,
+            fact: Fact,
+        },
+    }
+
+    impl Reason<'_> {
+        #[inline]
+        pub fn is_allowed(&self) -> bool {
+            matches!(self, Reason::Granted { .. })
+        }
+    }
+
+    fn lowest(bits: u64) -> u64 {
+        bits & bits.wrapping_neg()
+    }
+
+    /// The narrow-scope decision with its reason: what the crate's out-of-line part decides.
+    #[inline(always)]
+    fn narrow<'p>(
+        role: &'p Role,
+        subject: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        let g = role.grants;
+        if wanted == 0 {
+            return Reason::NothingAsked;
+        }
+        if g.any & wanted != wanted {
+            let permission = lowest(wanted & !g.any);
+            return Reason::NotGranted { role, permission };
+        }
+        let (scope, permission) = if g.group & wanted != wanted {
+            (0, lowest(wanted & !g.group))
+        } else if g.global & wanted != wanted {
+            (1, lowest(wanted & !g.global))
+        } else {
+            let permission = lowest(wanted);
+            let fact = Fact::Everywhere;
+            return Reason::Granted {
+                role,
+                permission,
+                scope: 2,
+                fact,
+            };
+        };
+        let granted = |fact| Reason::Granted {
+            role,
+            permission,
+            scope,
+            fact,
+        };
+        if c.assignee == Some(subject.user) {
+            return granted(Fact::Assignee);
+        }
+        if scope == 1 {
+            if let Some(group) = c.group {
+                if subject.groups.contains(&group) {
+                    return granted(Fact::InUsersGroups(group));
+                }
+            }
+        }
+        if c.participants.contains(&subject.user) {
+            return granted(Fact::Participant);
+        }
+        let fact = match (scope, c.group) {
+            (0, _) => Fact::NotTakenUp,
+            (_, Some(group)) => Fact::OutsideUsersGroups(group),
+            (_, None) => Fact::NoGroup,
+        };
+        Reason::OutOfScope {
+            role,
+            permission,
+            scope,
+            fact,
+        }
+    }
+
+    /// The narrow-scope verdict alone.
+    #[inline(always)]
+    fn narrow_bool(role: &Role, subject: &Subject<'_>, wanted: u64, c: &Conversation<'_>) -> bool {
+        let g = role.grants;
+        if wanted == 0 || g.any & wanted != wanted {
+            return false;
+        }
+        c.assignee == Some(subject.user)
+            || (g.group & wanted == wanted
+                && c.group.is_some_and(|group| subject.groups.contains(&group)))
+            || c.participants.contains(&subject.user)
+    }
+
+    #[inline(never)]
+    fn narrow_out_of_line<'p>(
+        role: &'p Role,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        narrow(role, s, wanted, c)
+    }
+
+    #[inline(never)]
+    fn narrow_bool_out_of_line(
+        role: &Role,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> bool {
+        narrow_bool(role, s, wanted, c)
+    }
+
+    /// A verdict, all in line.
+    #[inline]
+    pub fn bool_inline(roles: &Roles, s: &Subject<'_>, wanted: u64, c: &Conversation<'_>) -> bool {
+        let Some(role) = roles.get(s.role.0) else {
+            return false;
+        };
+        (wanted != 0 && role.grants.global & wanted == wanted) || narrow_bool(role, s, wanted, c)
+    }
+
+    /// A verdict, Global in line and the rest out of line.
+    #[inline]
+    pub fn bool_out_of_line(
+        roles: &Roles,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> bool {
+        let Some(role) = roles.get(s.role.0) else {
+            return false;
+        };
+        (wanted != 0 && role.grants.global & wanted == wanted)
+            || narrow_bool_out_of_line(role, s, wanted, c)
+    }
+
+    /// A reason, all in line.
+    #[inline]
+    pub fn reason_inline<'p>(
+        roles: &'p Roles,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        match roles.get(s.role.0) {
+            None => Reason::UnknownRole(s.role.0),
+            Some(role) => narrow(role, s, wanted, c),
+        }
+    }
+
+    /// A reason, Global in line and the rest out of line: the crate's shape.
+    #[inline]
+    pub fn reason_out_of_line<'p>(
+        roles: &'p Roles,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        let Some(role) = roles.get(s.role.0) else {
+            return Reason::UnknownRole(s.role.0);
+        };
+        if wanted != 0 && role.grants.global & wanted == wanted {
+            let permission = lowest(wanted);
+            let fact = Fact::Everywhere;
+            return Reason::Granted {
+                role,
+                permission,
+                scope: 2,
+                fact,
+            };
+        }
+        narrow_out_of_line(role, s, wanted, c)
     }
 }
 
@@ -864,27 +1158,252 @@ fn bench_mixed(c: &mut Criterion) {
         "{allowed}"
     );
 
+    // Where the time goes (see `bench_explain`): the crate's `allowed`, and two engine-free
+    // models of `check`, narrow scopes in line and out of line.
+    let ask_allowed = |q: &Question| {
+        policy
+            .allowed(
+                &subjects[q.agent as usize],
+                &conversations[q.conversation as usize],
+            )
+            .contains(CRATE_PERMS[q.permission as usize])
+    };
+    let model = mimic::roles_of(&policy, &roles.iter().map(|r| r.0).collect::<Vec<_>>());
+    let ask_model_inline = |q: &Question| {
+        mimic::reason_inline(
+            &model,
+            &subjects[q.agent as usize],
+            CRATE_PERMS[q.permission as usize].bits(),
+            &conversations[q.conversation as usize],
+        )
+        .is_allowed()
+    };
+    let ask_model_out_of_line = |q: &Question| {
+        mimic::reason_out_of_line(
+            &model,
+            &subjects[q.agent as usize],
+            CRATE_PERMS[q.permission as usize].bits(),
+            &conversations[q.conversation as usize],
+        )
+        .is_allowed()
+    };
+    for q in &questions {
+        let answer = ask_native(q);
+        assert_eq!(ask_allowed(q), answer);
+        assert_eq!(ask_model_inline(q), answer);
+        assert_eq!(ask_model_out_of_line(q), answer);
+    }
+
     let mut group = c.benchmark_group("mixed/1M questions");
     group.throughput(Throughput::Elements(QUESTIONS as u64));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(4));
-    group.bench_function("crate check", |b| {
-        b.iter(|| {
-            black_box(&questions)
-                .iter()
-                .filter(|q| ask_crate(q))
-                .count()
+    // Each through a generic function, so that every closure is inlined into its loop.
+    fn run(
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        name: &str,
+        questions: &[Question],
+        ask: impl Fn(&Question) -> bool,
+    ) {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(questions).iter().filter(|q| ask(q)).count());
         });
-    });
-    group.bench_function("native", |b| {
-        b.iter(|| {
-            black_box(&questions)
-                .iter()
-                .filter(|q| ask_native(q))
-                .count()
-        });
-    });
+    }
+    run(&mut group, "crate check", &questions, ask_crate);
+    run(&mut group, "native", &questions, ask_native);
+    run(
+        &mut group,
+        "crate allowed.contains",
+        &questions,
+        ask_allowed,
+    );
+    run(
+        &mut group,
+        "model: reason, in line",
+        &questions,
+        ask_model_inline,
+    );
+    run(
+        &mut group,
+        "model: reason, narrow out of line",
+        &questions,
+        ask_model_out_of_line,
+    );
     group.finish();
+}
+
+/// Where `check`'s time goes, for the cases over 1.2x of the native baseline (8 groups; the
+/// custom-role case through a custom role): the crate, the native baseline, and the four
+/// engine-free models of `mimic`, each asked the same question.
+fn bench_explain(c: &mut Criterion) {
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    let mut policy = Policy::new(Plan::Pro);
+    let regional = policy
+        .clone_role(&owner, BuiltInRole::SalesUser.id(), "Regional sales")
+        .unwrap();
+    let roles = mimic::roles_of(&policy, &[regional]);
+    assert_eq!(size_of::<mimic::Role>(), size_of::<helpdesk_policy::Role>());
+    println!(
+        "explain: the crate's Decision is {} bytes, the model's reason {}",
+        size_of::<helpdesk_policy::Decision<'_>>(),
+        size_of::<mimic::Reason<'_>>()
+    );
+
+    let native_groups = groups_of(8);
+    let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+    let hit = native_groups[4];
+    let with_me = [UserId(3), UserId(5), UserId(ME)];
+    let without_me = [UserId(3), UserId(5)];
+    let native_with_me = [3, 5, ME];
+    let native_without_me = [3_u64, 5];
+    // (case, role, native scope, group, assignee, participates)
+    let cases = [
+        (
+            "global",
+            BuiltInRole::SupportAgent.id(),
+            native::Scope::Global,
+            0,
+            OTHER,
+            false,
+        ),
+        (
+            "group hit",
+            BuiltInRole::SalesUser.id(),
+            native::Scope::Group,
+            hit,
+            OTHER,
+            false,
+        ),
+        (
+            "group hit, custom role",
+            regional,
+            native::Scope::Group,
+            hit,
+            OTHER,
+            false,
+        ),
+        (
+            "group miss",
+            BuiltInRole::SalesUser.id(),
+            native::Scope::Group,
+            0,
+            OTHER,
+            false,
+        ),
+        (
+            "restricted assigned",
+            BuiltInRole::RestrictedUser.id(),
+            native::Scope::Restricted,
+            hit,
+            ME,
+            false,
+        ),
+        (
+            "restricted participant",
+            BuiltInRole::RestrictedUser.id(),
+            native::Scope::Restricted,
+            hit,
+            OTHER,
+            true,
+        ),
+    ];
+    let view = Permissions::VIEW_CONVERSATIONS;
+    for (case, role, scope, group_id, assignee, participates) in cases {
+        let subject = Subject::new(UserId(ME), role, &groups);
+        let conversation = Conversation {
+            group: Some(GroupId(group_id)),
+            assignee: Some(UserId(assignee)),
+            participants: if participates { &with_me } else { &without_me },
+        };
+        let user = native::User::viewing_at(ME, scope, native_groups.clone());
+        let conv = native::Conv {
+            group: Some(group_id),
+            assignee: Some(assignee),
+            participants: if participates {
+                &native_with_me
+            } else {
+                &native_without_me
+            },
+        };
+        let expected = policy.check(&subject, view, &conversation).is_allowed();
+        assert_eq!(
+            native::allowed(&user, native::Perm::ViewConversations, &conv),
+            expected
+        );
+        assert_eq!(
+            mimic::bool_inline(&roles, &subject, view.bits(), &conversation),
+            expected
+        );
+        assert_eq!(
+            mimic::bool_out_of_line(&roles, &subject, view.bits(), &conversation),
+            expected
+        );
+        assert_eq!(
+            mimic::reason_inline(&roles, &subject, view.bits(), &conversation).is_allowed(),
+            expected
+        );
+        assert_eq!(
+            mimic::reason_out_of_line(&roles, &subject, view.bits(), &conversation).is_allowed(),
+            expected
+        );
+
+        let mut group = c.benchmark_group(format!("explain/{case}"));
+        group.bench_function("crate check", |b| {
+            b.iter(|| {
+                policy
+                    .check(
+                        black_box(&subject),
+                        black_box(view),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+        });
+        group.bench_function("crate allowed.contains", |b| {
+            b.iter(|| {
+                policy
+                    .allowed(black_box(&subject), black_box(&conversation))
+                    .contains(black_box(view))
+            });
+        });
+        group.bench_function("native", |b| {
+            b.iter(|| {
+                native::allowed(
+                    black_box(&user),
+                    black_box(native::Perm::ViewConversations),
+                    black_box(&conv),
+                )
+            });
+        });
+        type Model = for<'p> fn(&'p mimic::Roles, &Subject<'_>, u64, &Conversation<'_>) -> bool;
+        let models: [(&str, Model); 4] = [
+            ("model: bool, in line", |r, s, w, c| {
+                mimic::bool_inline(r, s, w, c)
+            }),
+            ("model: bool, narrow out of line", |r, s, w, c| {
+                mimic::bool_out_of_line(r, s, w, c)
+            }),
+            ("model: reason, in line", |r, s, w, c| {
+                mimic::reason_inline(r, s, w, c).is_allowed()
+            }),
+            ("model: reason, narrow out of line", |r, s, w, c| {
+                mimic::reason_out_of_line(r, s, w, c).is_allowed()
+            }),
+        ];
+        for (name, model) in models {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    model(
+                        black_box(&roles),
+                        black_box(&subject),
+                        black_box(view.bits()),
+                        black_box(&conversation),
+                    )
+                });
+            });
+        }
+        group.finish();
+    }
 }
 
 /// One question of the mixed workload, as indices into the precomputed fixtures.
@@ -897,6 +1416,6 @@ struct Question {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter
+    targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter, bench_explain
 }
 criterion_main!(benches);

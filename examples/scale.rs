@@ -4,7 +4,12 @@
 //!
 //! Targets: loading under 20 ms, under 2 MB in memory (release build).
 //!
-//! Run with `cargo run --release --example scale` (a debug build prints much slower times).
+//! Run with `cargo run --release --example scale` (a debug build prints much slower times);
+//! add `-- --breakdown` for engine-free experiments that show where the bytes and the time go
+//! (`scale/breakdown.rs`).
+
+#[path = "scale/breakdown.rs"]
+mod breakdown;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -139,14 +144,15 @@ fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-/// Times `load` `LOADS` times; the fastest and the median, in milliseconds.
-fn time_loads(mut load: impl FnMut() -> Policy) -> (f64, f64) {
+/// Times `make` `LOADS` times (dropping what it makes outside the time); the fastest and the
+/// median, in milliseconds.
+fn time<T>(mut make: impl FnMut() -> T) -> (f64, f64) {
     let mut times: Vec<Duration> = (0..LOADS)
         .map(|_| {
             let start = Instant::now();
-            let policy = load();
+            let made = make();
             let elapsed = start.elapsed();
-            drop(std::hint::black_box(policy));
+            drop(std::hint::black_box(made));
             elapsed
         })
         .collect();
@@ -189,9 +195,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let someone = Subject::new(UserId(9), loaded.next_role_id(), &[GroupId(1)]);
     assert!(loaded.role(someone.role).is_none(), "ids are not reused");
 
-    let (fastest, median) = time_loads(|| Policy::from_json(&json, &vocabulary).expect("loads"));
+    let (fastest, median) = time(|| Policy::from_json(&json, &vocabulary).expect("loads"));
     let (serde_fastest, serde_median) =
-        time_loads(|| serde_json::from_str::<Policy>(&json).expect("loads"));
+        time(|| serde_json::from_str::<Policy>(&json).expect("loads"));
 
     println!(
         "load with Policy::from_json: {fastest:.2} ms fastest, {median:.2} ms median of {LOADS} (target: under 20 ms)"
@@ -216,5 +222,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if median < 20.0 { "met" } else { "missed" },
         if held < 2_000_000 { "met" } else { "missed" },
     );
+    if std::env::args().any(|arg| arg == "--breakdown") {
+        breakdown::run(&loaded, held, &json);
+    }
     Ok(())
 }

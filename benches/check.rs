@@ -6,11 +6,22 @@
 //! (`slice::contains`). It answers `bool` only; the crate answers a `Decision` that can explain
 //! itself (here only `is_allowed()` is read, as a host's hot path would).
 //!
-//! Run: `cargo bench --bench check`. Groups:
-//! - `scope/<case>/<n> groups`: `check` at each scope for a user in 1, 8 and 1,000 groups;
-//! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles;
+//! Run: `cargo bench --bench check` (the measured tables live in `benches/README.md`). Groups:
+//! - `scope/<case>/<n> groups`: `check` at each scope for a user in 1, 8 and 1,000 groups, and
+//!   `allowed` (every permission at once) for the same subject and conversation;
+//! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles (the last created,
+//!   and a random one per call), beside the built-in role granting the same;
+//! - `extensions/...`: the same checks with the twenty permissions only and with 44 extensions
+//!   declared;
+//! - `who_may/build/...`: building `who_may` in a policy with 10 and with 10,000 custom roles;
+//! - `mixed/1M questions/...`: the realistic mixed workload of issue 12 (2,000 agents, 100,000
+//!   conversations, three custom roles, 1,000,000 random questions), beside engine-free models;
 //! - `filter/...`: building a filter, and matching it against 1,000,000 conversations, next to
-//!   `check` on the same 1,000,000.
+//!   `check` on the same 1,000,000;
+//! - `explain/<case>/...`: the cases over 1.2x of the native baseline, beside four engine-free
+//!   models of `check` (module `mimic`) that show where the time goes.
+//!
+//! Everything a case needs is built before it is timed; inputs pass through `black_box`.
 //!
 //! The fixtures come from the tests' deterministic PRNG (splitmix64, `tests/common`), so every
 //! run measures the same data.

@@ -7,7 +7,9 @@
 //! of another team and of the whole account, and manage FAQs? Every answer is printed as the
 //! decision's sentence, which names the role, the permission, the scope at which the role
 //! grants it and the fact about the resource that decided. A last section shows several
-//! permissions asked at once and requests no role can grant.
+//! permissions asked at once and requests no role can grant. The tour ends on a conversation
+//! page: an agent's buttons from `allowed`, a view-only agent who may read and note but not
+//! reply, and the assignee picker from `who_may`.
 //!
 //! Custom roles (cloning, narrowing, governance) have their own tour: `cargo run --example
 //! clone_role`.
@@ -78,12 +80,7 @@ fn main() {
     println!("Me: user {ME}, in groups 1 and 2. Each line: permission, resource: decision.");
 
     for role in BuiltInRole::ALL {
-        let subject = Subject {
-            user: ME,
-            role: policy.builtin(role),
-            groups: &MY_GROUPS,
-            view_only: &[],
-        };
+        let subject = Subject::new(ME, policy.builtin(role), &MY_GROUPS);
         println!();
         println!("== {} (role id {})", role.name(), policy.builtin(role));
         println!("   grants: {}", grants(&policy, policy.builtin(role)));
@@ -102,12 +99,7 @@ fn main() {
 
     println!();
     println!("== Several permissions at once, and requests no role can grant");
-    let restricted = Subject {
-        user: ME,
-        role: policy.builtin(BuiltInRole::RestrictedUser),
-        groups: &MY_GROUPS,
-        view_only: &[],
-    };
+    let restricted = Subject::new(ME, policy.builtin(BuiltInRole::RestrictedUser), &MY_GROUPS);
     let [(mine_label, mine), _, (assigned_label, assigned), ..] = CONVERSATIONS;
     let note_and_resolve = Permissions::ADD_PRIVATE_NOTE | Permissions::RESOLVE_CONVERSATION;
     let deleted_role = Subject {
@@ -149,6 +141,41 @@ fn main() {
     for (label, subject, permissions, resource) in asks {
         let decision = policy.check(&subject, permissions, resource);
         println!("   {label}: {decision}");
+    }
+
+    conversation_page(&policy);
+}
+
+/// One conversation page: the buttons of two agents, and who may be picked as assignee.
+fn conversation_page(policy: &Policy) {
+    let (label, conversation) = CONVERSATIONS[1];
+    println!();
+    println!("== The page of the {label}");
+    let sales = policy.builtin(BuiltInRole::SalesUser);
+    // A Sales User in my groups who may also read group 9 (view-only), and one who works in it.
+    let reader = Subject::new(ME, sales, &MY_GROUPS).with_view_only(&[OTHER_GROUP]);
+    let member = Subject::new(COLLEAGUE, sales, &[OTHER_GROUP]);
+    for (who, subject) in [
+        ("user 7, view-only in group 9", reader),
+        ("user 3, member of group 9", member),
+    ] {
+        let buttons = policy.allowed(&subject, &conversation) & Permissions::CONVERSATION_KIND;
+        println!("   {who}: buttons {buttons}");
+    }
+    println!(
+        "   user 7 replies: {}",
+        policy.check(&reader, Permissions::REPLY, &conversation)
+    );
+    // The assignee picker: who may reply (and so be assigned) here, as roles and as a query.
+    let picker = policy.who_may(Permissions::REPLY, &conversation);
+    println!("   who may reply: {picker}");
+    for (who, subject) in [("user 7", reader), ("user 3", member)] {
+        let offered = if picker.matches(&subject) {
+            "offered"
+        } else {
+            "not offered"
+        };
+        println!("   assignee picker, {who}: {offered}");
     }
 }
 

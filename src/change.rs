@@ -4,7 +4,7 @@ use core::fmt;
 
 use serde::Serialize;
 
-use crate::{Permissions, Plan, Policy, Role, RoleId, Scope};
+use crate::{PermissionKind, Permissions, Plan, Policy, Role, RoleId, Scope};
 
 /// One thing that changed between two policies, from [`Policy::diff`].
 ///
@@ -69,6 +69,8 @@ pub enum Change {
         /// The permission's name.
         #[serde(rename = "permission")]
         permission_name: &'static str,
+        /// The permission's kind (an account permission is granted at Global or not at all).
+        kind: PermissionKind,
         /// The scope before; `None` for not granted.
         before: Option<Scope>,
         /// The scope after; `None` for not granted.
@@ -136,6 +138,7 @@ impl fmt::Display for Change {
                 role,
                 name,
                 permission_name,
+                kind,
                 before,
                 after,
                 ..
@@ -145,6 +148,13 @@ impl fmt::Display for Change {
                     "role {role} \"{}\": {permission_name} ",
                     name.escape_debug()
                 )?;
+                if *kind == PermissionKind::Account {
+                    return f.write_str(if after.is_some() {
+                        "granted"
+                    } else {
+                        "revoked"
+                    });
+                }
                 match (before, after) {
                     (None, Some(after)) => write!(f, "granted at {after} scope"),
                     (Some(before), None) => write!(f, "revoked (was {before} scope)"),
@@ -255,6 +265,10 @@ fn role_changes(before: Option<&Role>, after: Option<&Role>, changes: &mut Vec<C
                 name: role.name().to_owned(),
                 permission,
                 permission_name: role.table.name(permission).unwrap_or("unknown"),
+                kind: role
+                    .table
+                    .kind(permission)
+                    .unwrap_or(PermissionKind::Account),
                 before: was,
                 after: now,
             });

@@ -125,15 +125,28 @@ impl<'p> Decision<'p> {
         record
     }
 
-    /// `Ok` with the decision when allowed, `Err` with the owned [`Denied`] when denied, so
-    /// that a handler can answer a refusal with `?`.
+    /// `Ok(())` when allowed, `Err` with the owned [`Denied`] when denied, so that a handler
+    /// can answer a refusal with `?` (`policy.check(..).into_result()?;`).
+    ///
+    /// ```
+    /// use helpdesk_policy::{Account, BuiltInRole, Denied, Permissions, Plan, Policy, Subject, UserId};
+    ///
+    /// fn export(policy: &Policy, user: &Subject<'_>) -> Result<&'static str, Denied> {
+    ///     policy.check(user, Permissions::EXPORT_REPORTS, &Account).into_result()?;
+    ///     Ok("report.csv")
+    /// }
+    /// let policy = Policy::new(Plan::Pro);
+    /// let agent = Subject::new(UserId(7), policy.builtin(BuiltInRole::SupportAgent), &[]);
+    /// let denied = export(&policy, &agent).unwrap_err();
+    /// assert_eq!(denied.to_string(), "denied: role \"Support Agent\" does not grant export_reports");
+    /// ```
     ///
     /// # Errors
     ///
     /// The decision is a denial.
-    pub fn into_result(self) -> Result<Decision<'p>, Denied> {
+    pub fn into_result(self) -> Result<(), Denied> {
         if self.is_allowed() {
-            Ok(self)
+            Ok(())
         } else {
             Err(Denied(Box::new(self.record())))
         }

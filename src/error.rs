@@ -23,18 +23,19 @@ pub enum PolicyError {
     /// Built-in roles are code and never change.
     #[error("built-in role `{0}` cannot be changed: clone it instead")]
     BuiltInRoleImmutable(&'static str),
-    /// A role name is empty, too long, has control characters or surrounding spaces.
-    #[error("invalid role name `{}`: {problem}", .name.escape_debug())]
+    /// A role name is empty, too long, has control or invisible characters, or (stored) is not in
+    /// its normalised form.
+    #[error("invalid role name `{}`: {problem}", crate::name::Escaped(.name))]
     InvalidName {
         /// The name as given.
         name: String,
         /// What is wrong with it.
         problem: &'static str,
     },
-    /// Another role already has this name (compared case-insensitively).
+    /// Another role already has this name, or one that looks like it (see `Policy::role_by_name`).
     #[error("name `{0}` is already taken")]
     NameTaken(String),
-    /// A built-in role has this name (compared case-insensitively).
+    /// A built-in role has this name, or one that looks like it.
     #[error("name `{0}` belongs to a built-in role")]
     BuiltInName(String),
     /// An account permission was granted at a scope other than Global.

@@ -94,9 +94,10 @@ fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact
 /// Decides whether `subject`, holding `role` (looked up from `subject.role`; `None` when the
 /// policy holds no such role), may do all of `permissions` on `resource`.
 ///
-/// Most checks ask for what the role grants at Global, which one mask settles: that path is
-/// inlined into the caller, and everything else is one call away in [`check_fully`], so the
-/// common case carries none of the other cases' code (measured: it halves a Global check).
+/// The common cases are settled in line, with exactly the reason [`check_fully`] would give:
+/// what the role grants at Global (one mask), and one permission granted at Group or narrower
+/// whose resource is assigned to the user or, at Group, in one of the user's groups. Everything
+/// else is one call away in [`check_fully`], so the common cases carry none of its code.
 #[inline]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
     role: Option<&'p Role>,
@@ -106,9 +107,10 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
     resource: &R,
 ) -> Decision<'p> {
     if let Some(role) = role {
+        let grants = role.grants;
         // A role grants only known bits, so what it grants at Global is known: only the empty
         // request is left to refuse.
-        if role.grants.at_least(Scope::Global).contains(permissions) && !permissions.is_empty() {
+        if grants.at_least(Scope::Global).contains(permissions) && !permissions.is_empty() {
             let (permission, fact) = named_at_global(masks, permissions);
             let scope = Scope::Global;
             return Decision::new(Reason::Granted {
@@ -117,6 +119,36 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
                 scope,
                 fact,
             });
+        }
+        // One scoped permission, granted narrower than Global (its Global grant failed above).
+        let single = permissions.bits().is_power_of_two();
+        if single
+            && grants.at_least(Scope::Restricted).contains(permissions)
+            && masks.scoped.contains(permissions)
+        {
+            let scope = if grants.at_least(Scope::Group).contains(permissions) {
+                Scope::Group
+            } else {
+                Scope::Restricted
+            };
+            let granted = |fact| {
+                Decision::new(Reason::Granted {
+                    role,
+                    permission: permissions,
+                    scope,
+                    fact,
+                })
+            };
+            if resource.assignee() == Some(subject.user) {
+                return granted(Fact::Assignee);
+            }
+            if scope == Scope::Group {
+                if let Some(group) = resource.group() {
+                    if contains_group(subject.groups, group) {
+                        return granted(Fact::InUsersGroups(group));
+                    }
+                }
+            }
         }
     }
     check_fully(role, masks, subject, permissions, resource)
@@ -337,7 +369,7 @@ pub(crate) fn who_may<'p, R: Resource + ?Sized>(
 ) -> AgentFilter {
     let mut filter = AgentFilter::for_resource(resource);
     if refuse_request(masks, permissions).is_some() {
-        return filter;
+        return filter.finish();
     }
     for role in roles {
         match need(role, masks, permissions) {

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use crate::agent_filter::AgentFilter;
 use crate::decision::Decision;
@@ -33,8 +34,9 @@ pub struct Policy {
     /// The vocabulary's masks, copied here so that a check does not follow a pointer.
     pub(crate) masks: Masks,
     pub(crate) custom: RoleMap,
-    /// Custom role ids by folded name, for uniqueness in constant time.
-    pub(crate) names: HashMap<String, RoleId>,
+    /// Custom role ids by the hash of their name's look-alike key ([`name_hash`]), for
+    /// uniqueness in constant time without keeping a second copy of every name.
+    pub(crate) names: HashMap<u64, RoleId>,
 }
 
 impl Policy {
@@ -120,17 +122,22 @@ impl Policy {
         }
     }
 
-    /// The role with this name, compared case-insensitively after trimming.
+    /// The role with this name, or with a name that looks like it: compared as role names are
+    /// (normalised, ignoring case, by confusable skeleton).
     #[must_use]
     pub fn role_by_name(&self, name: &str) -> Option<&Role> {
-        let key = name::fold(name.trim());
+        let key = name::lookup_key(name)?;
         if let Some(builtin) = BuiltInRole::ALL
             .iter()
             .find(|r| name::fold(r.name()) == key)
         {
-            return Some(builtin.role());
+            return self.role(builtin.id());
         }
-        self.names.get(&key).and_then(|&id| self.custom.get(id))
+        // The hash found a role; its own key confirms it (a hash may collide).
+        let &id = self.names.get(&name_hash(&key))?;
+        self.custom
+            .get(id)
+            .filter(|role| name::fold(role.name()) == key)
     }
 
     /// Every role: the built-in ones, then the custom ones, in id order.
@@ -264,7 +271,7 @@ impl Policy {
         if !self.custom.push(role) {
             return Err(PolicyError::RoleIdsExhausted(id));
         }
-        self.names.insert(name::fold(&name), id);
+        self.names.insert(name_hash(&name::fold(&name)), id);
         self.next_role_id = RoleId(next);
         self.bump();
         Ok(id)
@@ -390,13 +397,13 @@ impl Policy {
         name: &str,
     ) -> Result<(), PolicyError> {
         self.authorize(actor, Gate::Plan)?;
-        let old_key = name::fold(self.custom_role(role)?.name());
+        let old_key = name_hash(&name::fold(self.custom_role(role)?.name()));
         let name = self.available_name(name, Some(role))?;
         if self.custom_role(role)?.name == name {
             return Ok(());
         }
         self.next_revision()?;
-        let new_key = name::fold(&name);
+        let new_key = name_hash(&name::fold(&name));
         if let Some(target) = self.custom.get_mut(role) {
             target.name = Cow::Owned(name);
         }
@@ -414,7 +421,7 @@ impl Policy {
     /// The actor lacks `manage_custom_roles`, or the role is unknown or built-in.
     pub fn delete_role(&mut self, actor: &Subject<'_>, role: RoleId) -> Result<(), PolicyError> {
         self.authorize(actor, Gate::None)?;
-        let key = name::fold(self.custom_role(role)?.name());
+        let key = name_hash(&name::fold(self.custom_role(role)?.name()));
         self.next_revision()?;
         self.custom.remove(role);
         self.names.remove(&key);
@@ -510,8 +517,10 @@ impl Policy {
 
     /// Validates `name` and checks no other role (than `renaming`) has it.
     fn available_name(&self, name: &str, renaming: Option<RoleId>) -> Result<String, PolicyError> {
-        let name = name::validate(name)?;
-        match self.names.get(&name::fold(&name)) {
+        let (name, key) = name::validate_keyed(name)?;
+        // A name whose key merely shares a hash with another's is refused too: a 64-bit
+        // collision is far too rare to matter, and refusing never widens anything.
+        match self.names.get(&name_hash(&key)) {
             Some(&holder) if Some(holder) != renaming => Err(PolicyError::NameTaken(name)),
             _ => Ok(name),
         }
@@ -539,6 +548,14 @@ enum Gate {
     None,
     /// The actor and the plan: creating, renaming and describing need custom roles.
     Plan,
+}
+
+/// The hash under which a name's look-alike key is kept in [`Policy::names`]: SipHash with
+/// fixed keys, so it is the same in every process (the map itself is keyed randomly).
+pub(crate) fn name_hash(key: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The vocabulary's masks as a check reads them.

@@ -244,7 +244,7 @@ const fn builtin(role: BuiltInRole, name: &'static str, grants: Grants) -> Role 
     }
 }
 
-/// The design's built-in role table. Account permissions are stored at Global.
+/// The built-in role table (see the README). Account permissions are stored at Global.
 pub(crate) static BUILTIN_ROLES: [Role; 9] = [
     builtin(
         BuiltInRole::AccountAdmin,

@@ -74,6 +74,17 @@ impl RoleMap {
         self.roles.iter()
     }
 
+    /// The map of `roles`, which are in strictly increasing id order, all custom, and fewer
+    /// than `u32::MAX` (the caller has checked); it keeps their vector as it is.
+    pub(crate) fn from_sorted(roles: Vec<Role>) -> RoleMap {
+        let mut map = RoleMap {
+            roles,
+            index: Index::default(),
+        };
+        map.reindex();
+        map
+    }
+
     /// Adds `role`, whose id must be above every id held; returns `false` (and adds nothing)
     /// otherwise, or when the positions would overflow the index.
     pub(crate) fn push(&mut self, role: Role) -> bool {

@@ -300,21 +300,18 @@ fn load(
     let mut roles = Vec::with_capacity(stored.custom_roles.len());
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for MapOnly(role) in stored.custom_roles {
-        let role = load_role(&role, next, version, vocabulary, unknown)?;
-        if names.insert(name::fold(role.name()), role.id).is_some() {
+        let (role, key) = load_role(&role, next, version, vocabulary, unknown)?;
+        if names.insert(crate::policy::name_hash(&key), role.id).is_some() {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
         roles.push(role);
     }
     // A policy writes roles in id order; a document that does not still loads.
     roles.sort_by_key(|role| role.id);
-    let mut custom = RoleMap::default();
-    for role in roles {
-        let id = role.id;
-        if !custom.push(role) {
-            return Err(PolicyError::DuplicateRoleId(id));
-        }
+    if let Some(pair) = roles.windows(2).find(|pair| pair[0].id == pair[1].id) {
+        return Err(PolicyError::DuplicateRoleId(pair[0].id));
     }
+    let custom = RoleMap::from_sorted(roles);
     Ok(Policy {
         plan: stored.plan,
         revision: stored.revision,
@@ -370,12 +367,18 @@ fn load_role(
     version: u64,
     vocabulary: &Vocabulary,
     unknown: Unknown,
-) -> Result<Role, PolicyError> {
-    let valid = name::validate(&stored.name)?;
+) -> Result<(Role, String), PolicyError> {
+    let (valid, key) = name::validate_keyed(&stored.name)?;
     if valid != stored.name {
+        // A policy only ever stores the normalised form: another is not one it wrote.
+        let problem = if stored.name.trim() == stored.name {
+            "it is not in normalised form (NFKC, single spaces)"
+        } else {
+            "it has leading or trailing white space"
+        };
         return Err(PolicyError::InvalidName {
             name: name::shorten(&stored.name),
-            problem: "it is not in its normal form (trimmed, spaces collapsed, NFKC)",
+            problem,
         });
     }
     let role_name = || valid.clone();
@@ -447,7 +450,7 @@ fn load_role(
     if stored.grants.0.len() > MAX_GRANTS {
         return Err(PolicyError::TooManyGrants { role: role_name() });
     }
-    Ok(Role {
+    let role = Role {
         id,
         name: Cow::Owned(valid),
         builtin: None,
@@ -456,5 +459,6 @@ fn load_role(
         description: Cow::Owned(description),
         table: table.clone(),
         kept: (!kept.is_empty()).then(|| kept.into_boxed_slice()),
-    })
+    };
+    Ok((role, key))
 }

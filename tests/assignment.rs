@@ -567,14 +567,34 @@ fn within(new: &Role, actor: &Role) -> bool {
         .all(|p| new.scope_of(p) <= actor.scope_of(p))
 }
 
-fn model(plan: Plan, actor: Option<&Role>, target: Option<&Role>, new: Option<&Role>) -> bool {
+/// The target's current role as the model sees it: held, deleted (holds nothing), or never
+/// issued by this policy (unknown: never opens an assignment).
+enum Current<'p> {
+    Held(&'p Role),
+    Deleted,
+    NeverIssued,
+}
+
+fn current(policy: &Policy, id: RoleId) -> Current<'_> {
+    match policy.role(id) {
+        Some(role) => Current::Held(role),
+        None if id >= RoleId::FIRST_CUSTOM && id < policy.next_role_id() => Current::Deleted,
+        None => Current::NeverIssued,
+    }
+}
+
+fn model(plan: Plan, actor: Option<&Role>, target: &Current<'_>, new: Option<&Role>) -> bool {
     let (Some(actor), Some(new)) = (actor, new) else {
         return false;
     };
     actor.permissions().contains(Permissions::MANAGE_USERS)
         && (matches!(plan, Plan::Pro | Plan::Enterprise) || !new.is_custom())
         && within(new, actor)
-        && target.map_or(true, |target| within(target, actor))
+        && match target {
+            Current::Held(target) => within(target, actor),
+            Current::Deleted => true,
+            Current::NeverIssued => false,
+        }
 }
 
 /// Every actor, target and new role among the built-in and the fixture's custom roles (and an
@@ -591,6 +611,8 @@ fn every_combination_agrees_with_the_model() {
         ADMIN_CLONE,
         TEAM_LEAD,
         DELETED,
+        RoleId(50),       // between the built-in and custom ranges: never issued
+        RoleId(u32::MAX), // never issued
     ]);
     let mut allowed = 0;
     let mut denied = 0;
@@ -614,7 +636,7 @@ fn every_combination_agrees_with_the_model() {
                         view_only: &[],
                     };
                     let d = policy.check_assignment(&actor, &target, n);
-                    let want = model(plan, policy.role(a), policy.role(t), policy.role(n));
+                    let want = model(plan, policy.role(a), &current(&policy, t), policy.role(n));
                     assert_eq!(d.is_allowed(), want, "{case}: {d}");
                     let sentence = d.to_string();
                     let prefix = if want { "allowed: " } else { "denied: " };

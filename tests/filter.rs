@@ -1,8 +1,10 @@
 //! `Policy::filter` agrees with `Policy::check`: for every role (built-in, custom with mixed
 //! scopes, deleted, never created), subject, conversation and permission set,
-//! `filter(s, p).matches(c) == check(s, p, c).is_allowed()`. Plus table-driven tests of the
-//! filter's readable parts (`Everything`, `Nothing`, `TakenUpBy { user, groups }`, `user()`,
-//! `groups()`), which a host turns into its inbox query.
+//! `filter(s, p).matches(c) == check(s, p, c).is_allowed()`, view-only groups included. Plus
+//! table-driven tests of the filter's readable parts (`Everything`, `Nothing`,
+//! `TakenUpBy { user, groups, view_only }`, `user()`, `groups()`, `view_only_groups()`), which
+//! a host turns into its inbox query, and of when the view-only groups are in it: exactly when
+//! the permissions that need the group are within `Permissions::VIEW_ONLY_REACH`.
 //!
 //! The random cases come from a small deterministic PRNG (splitmix64, in `tests/common`), so
 //! every run checks the same cases and a failure names the seed-free case that broke.
@@ -170,6 +172,49 @@ fn random_group_lists(rng: &mut Rng, count: usize) -> Vec<Vec<GroupId>> {
         .collect()
 }
 
+/// A subject's view-only groups: none a third of the time, else one of `lists` (which may
+/// overlap the subject's full groups).
+fn random_view_only<'a>(rng: &mut Rng, lists: &'a [Vec<GroupId>]) -> &'a [GroupId] {
+    if rng.chance(1, 3) {
+        &[]
+    } else {
+        rng.pick(lists).as_slice()
+    }
+}
+
+/// The view-only groups a filter should carry, from the design: at Group scope (every
+/// permission asked granted, none only at Restricted, some needing the group), the subject's
+/// view-only groups when every permission that needs the group (granted at Group, not at
+/// Global) is within `VIEW_ONLY_REACH`; otherwise none.
+fn expected_view_only<'a>(
+    policy: &Policy,
+    subject: &Subject<'a>,
+    permissions: Permissions,
+) -> &'a [GroupId] {
+    let Some(role) = policy.role(subject.role) else {
+        return &[];
+    };
+    if permissions.is_empty()
+        || !Permissions::all().contains(permissions)
+        || role.scope_of(permissions).is_none()
+    {
+        return &[];
+    }
+    let mut needs_group = Permissions::empty();
+    for permission in permissions.intersection(Permissions::SCOPED).each() {
+        match role.scope_of(permission) {
+            None | Some(Scope::Restricted) => return &[],
+            Some(Scope::Group) => needs_group |= permission,
+            Some(Scope::Global) => {}
+        }
+    }
+    if !needs_group.is_empty() && Permissions::VIEW_ONLY_REACH.contains(needs_group) {
+        subject.view_only
+    } else {
+        &[]
+    }
+}
+
 /// The facts of a random conversation, owned so the test can borrow them.
 struct ConversationFacts {
     group: Option<GroupId>,
@@ -209,11 +254,17 @@ fn random_conversations(rng: &mut Rng, count: usize) -> Vec<ConversationFacts> {
 }
 
 /// A random request: mostly 1 to 3 permissions (scoped ones more likely, so that scopes mix),
-/// sometimes nothing at all or an unknown bit.
+/// often only what view-only groups reach, sometimes nothing at all or an unknown bit.
 fn random_permissions(rng: &mut Rng, scoped: &[Permissions], every: &[Permissions]) -> Permissions {
     match rng.below(100) {
         0 => Permissions::empty(),
         1 => Permissions::VIEW_CONVERSATIONS | Permissions::from_bits_retain(1 << 27),
+        // What view-only groups reach, often enough to cover them.
+        2..=13 => *rng.pick(&[
+            Permissions::VIEW_CONVERSATIONS,
+            Permissions::ADD_PRIVATE_NOTE,
+            Permissions::VIEW_ONLY_REACH,
+        ]),
         _ => {
             let mut set = Permissions::empty();
             for _ in 0..1 + rng.below(3) {
@@ -240,6 +291,9 @@ struct Coverage {
     by_assignee: usize,
     by_participant: usize,
     by_group: usize,
+    by_view_only: usize,
+    blocked_by_view_only: usize,
+    view_only_filters: usize,
     out_of_scope: usize,
 }
 
@@ -248,10 +302,19 @@ impl Coverage {
         match filter {
             ConversationFilter::Everything => self.everything += 1,
             ConversationFilter::Nothing => self.nothing += 1,
-            ConversationFilter::TakenUpBy { groups: [], .. } => {
+            ConversationFilter::TakenUpBy {
+                groups: [],
+                view_only: [],
+                ..
+            } => {
                 self.restricted_filters += 1;
             }
-            ConversationFilter::TakenUpBy { .. } => self.group_filters += 1,
+            ConversationFilter::TakenUpBy { view_only, .. } => {
+                self.group_filters += 1;
+                if !view_only.is_empty() {
+                    self.view_only_filters += 1;
+                }
+            }
             _ => unreachable!("a new kind of filter"),
         }
     }
@@ -264,10 +327,16 @@ impl Coverage {
                     Fact::Assignee => self.by_assignee += 1,
                     Fact::Participant => self.by_participant += 1,
                     Fact::InUsersGroups(_) => self.by_group += 1,
+                    Fact::InUsersViewOnlyGroups(_) => self.by_view_only += 1,
                     _ => {}
                 }
             }
-            Reason::OutOfScope { .. } => self.out_of_scope += 1,
+            Reason::OutOfScope { fact, .. } => {
+                self.out_of_scope += 1;
+                if matches!(fact, Fact::ViewOnlyGroup(_)) {
+                    self.blocked_by_view_only += 1;
+                }
+            }
             _ => {}
         }
     }
@@ -339,11 +408,16 @@ fn filter_matches_exactly_what_check_allows_on_random_cases() {
             user: UserId(*rng.pick(&USERS)),
             role: *rng.pick(&roles),
             groups: rng.pick(&group_lists).as_slice(),
-            view_only: &[],
+            view_only: random_view_only(&mut rng, &group_lists),
         };
         let permissions = random_permissions(&mut rng, &scoped, &every);
         let filter = policy.filter(&subject, permissions);
         coverage.record_filter(&filter);
+        assert_eq!(
+            filter.view_only_groups(),
+            expected_view_only(&policy, &subject, permissions),
+            "{subject:?} {permissions:?} {filter:?}"
+        );
         for _ in 0..8 {
             let conversation = rng.pick(&conversations).as_conversation();
             assert_agrees(
@@ -372,6 +446,14 @@ fn filter_matches_exactly_what_check_allows_on_random_cases() {
     ] {
         assert!(count > 1_000, "only {count} {what}: {coverage:?}");
     }
+    // Group filters are a minority (most roles are Global), view-only ones a part of them.
+    for (what, count) in [
+        ("filters with view-only groups", coverage.view_only_filters),
+        ("allowed by a view-only group", coverage.by_view_only),
+        ("denied in a view-only group", coverage.blocked_by_view_only),
+    ] {
+        assert!(count > 300, "only {count} {what}: {coverage:?}");
+    }
     assert!(
         coverage.allowed < coverage.compared - 20_000,
         "too few denials: {coverage:?}"
@@ -392,7 +474,8 @@ fn filter_matches_check_for_every_role_and_single_permission() {
                     user: UserId(USERS[n % USERS.len()]),
                     role,
                     groups,
-                    view_only: &[],
+                    // Some lists overlap the full ones, some are empty.
+                    view_only: &group_lists[(n * 5 + 3) % group_lists.len()],
                 };
                 let filter = policy.filter(&subject, permission);
                 for facts in &conversations {
@@ -410,6 +493,7 @@ fn filter_matches_check_for_every_role_and_single_permission() {
         }
     }
     assert!(coverage.by_group > 0 && coverage.by_participant > 0 && coverage.by_assignee > 0);
+    assert!(coverage.by_view_only > 0 && coverage.blocked_by_view_only > 0);
 }
 
 #[test]
@@ -426,7 +510,7 @@ fn filter_matches_check_on_every_kind_of_resource() {
             user: UserId(*rng.pick(&USERS)),
             role: *rng.pick(&roles),
             groups: rng.pick(&group_lists).as_slice(),
-            view_only: &[],
+            view_only: random_view_only(&mut rng, &group_lists),
         };
         let permissions = random_permissions(&mut rng, &scoped, &every);
         let filter = policy.filter(&subject, permissions);
@@ -470,7 +554,7 @@ fn filters_keep_agreeing_after_a_downgrade() {
             user: UserId(*rng.pick(&USERS)),
             role: *rng.pick(&roles),
             groups: rng.pick(&group_lists).as_slice(),
-            view_only: &[],
+            view_only: random_view_only(&mut rng, &group_lists),
         };
         let permissions = random_permissions(&mut rng, &scoped, &every);
         let filter = policy.filter(&subject, permissions);
@@ -486,7 +570,7 @@ fn filters_keep_agreeing_after_a_downgrade() {
             );
         }
     }
-    assert!(coverage.by_group > 0 && coverage.allowed > 0);
+    assert!(coverage.by_group > 0 && coverage.allowed > 0 && coverage.by_view_only > 0);
 }
 
 /// What a filter should read as, for the table below.
@@ -717,6 +801,225 @@ fn long_group_lists_match_exactly_the_listed_groups() {
                     listed,
                     "len {len} {group:?}"
                 );
+            }
+        }
+    }
+}
+
+/// What a filter with view-only groups should read as, for the table below.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Everything,
+    Nothing,
+    /// `TakenUpBy` the subject, with no groups at all (Restricted scope).
+    SubjectOnly,
+    /// `TakenUpBy` the subject's groups, and its view-only groups (true) or none (false).
+    Groups {
+        view_only: bool,
+    },
+}
+
+#[test]
+fn filters_include_view_only_groups_exactly_within_view_only_reach() {
+    let mut policy = Policy::new(Plan::Pro);
+    let owner = owner(&policy);
+    let group_all = policy
+        .clone_role(&owner, BuiltInRole::Administrator.id(), "Group all")
+        .unwrap();
+    policy
+        .grant(&owner, group_all, Permissions::SCOPED, Scope::Group)
+        .unwrap();
+    let reply_global = policy
+        .clone_role(&owner, BuiltInRole::SalesUser.id(), "Reply global")
+        .unwrap();
+    policy
+        .grant(&owner, reply_global, Permissions::REPLY, Scope::Global)
+        .unwrap();
+    let note_restricted = policy
+        .clone_role(&owner, BuiltInRole::SalesUser.id(), "Notes when taken up")
+        .unwrap();
+    policy
+        .grant(
+            &owner,
+            note_restricted,
+            Permissions::ADD_PRIVATE_NOTE,
+            Scope::Restricted,
+        )
+        .unwrap();
+
+    let view = Permissions::VIEW_CONVERSATIONS;
+    let note = Permissions::ADD_PRIVATE_NOTE;
+    let reply = Permissions::REPLY;
+    let sales = BuiltInRole::SalesUser.id();
+    let with = Shape::Groups { view_only: true };
+    let without = Shape::Groups { view_only: false };
+    #[rustfmt::skip]
+    let table: Vec<(&str, RoleId, Permissions, Shape)> = vec![
+        ("view at Group", sales, view, with),
+        ("note at Group", sales, note, with),
+        ("view and note at Group", sales, view | note, with),
+        ("VIEW_ONLY_REACH itself", sales, Permissions::VIEW_ONLY_REACH, with),
+        ("view and an account permission", sales, view | Permissions::VIEW_PEOPLE, with),
+        ("reply at Group", sales, reply, without),
+        ("resolve at Group", sales, Permissions::RESOLVE_CONVERSATION, without),
+        ("view and reply at Group", sales, view | reply, without),
+        ("view, note and resolve at Group", sales, view | note | Permissions::RESOLVE_CONVERSATION, without),
+        ("assign at Group", group_all, Permissions::ASSIGN_CONVERSATION, without),
+        ("delete at Group", group_all, Permissions::DELETE_CONVERSATION, without),
+        ("all six at Group", group_all, Permissions::CONVERSATION_KIND, without),
+        ("a team permission at Group", group_all, Permissions::VIEW_REPORTS, without),
+        ("view and a team permission at Group", group_all, view | Permissions::VIEW_DASHBOARD, without),
+        ("view at Group, group-all role", group_all, view | note, with),
+        // Reply at Global does not need the group: only viewing does, which view-only reaches.
+        ("view at Group and reply at Global", reply_global, view | reply, with),
+        ("reply at Global alone", reply_global, reply, Shape::Everything),
+        ("note at Restricted", note_restricted, note, Shape::SubjectOnly),
+        ("view at Group and note at Restricted", note_restricted, view | note, Shape::SubjectOnly),
+        ("view at Restricted", BuiltInRole::RestrictedUser.id(), view, Shape::SubjectOnly),
+        ("view at Global", BuiltInRole::SupportAgent.id(), view, Shape::Everything),
+        ("not granted", BuiltInRole::MarketingUser.id(), view, Shape::Nothing),
+        ("assign not granted", sales, Permissions::ASSIGN_CONVERSATION, Shape::Nothing),
+        ("nothing asked", sales, Permissions::empty(), Shape::Nothing),
+        ("unknown role", RoleId(4242), view, Shape::Nothing),
+    ];
+
+    let groups = [GroupId(3), GroupId(1), GroupId(3)];
+    let view_only = [GroupId(9), GroupId(1), GroupId(9)];
+    for (what, role, permissions, shape) in table {
+        let subject = Subject::new(UserId(7), role, &groups).with_view_only(&view_only);
+        let filter = policy.filter(&subject, permissions);
+        match shape {
+            Shape::Everything => assert_eq!(filter, ConversationFilter::Everything, "{what}"),
+            Shape::Nothing => assert_eq!(filter, ConversationFilter::Nothing, "{what}"),
+            Shape::SubjectOnly => assert_eq!(
+                filter,
+                ConversationFilter::TakenUpBy {
+                    user: UserId(7),
+                    groups: &[],
+                    view_only: &[],
+                },
+                "{what}"
+            ),
+            Shape::Groups { view_only: true } => {
+                assert_eq!(filter.groups(), &groups, "{what}");
+                assert_eq!(filter.view_only_groups(), &view_only, "{what}");
+                // The subject's own slice: no copy.
+                assert!(
+                    std::ptr::eq(filter.view_only_groups(), &view_only[..]),
+                    "{what}"
+                );
+            }
+            Shape::Groups { view_only: false } => {
+                assert_eq!(
+                    filter,
+                    ConversationFilter::TakenUpBy {
+                        user: UserId(7),
+                        groups: &groups,
+                        view_only: &[],
+                    },
+                    "{what}"
+                );
+            }
+        }
+        assert_eq!(
+            filter.view_only_groups(),
+            expected_view_only(&policy, &subject, permissions),
+            "{what}"
+        );
+        // And it agrees with check on conversations in each kind of group.
+        for group in [None, Some(1), Some(3), Some(9), Some(5)] {
+            for assignee in [None, Some(UserId(7)), Some(UserId(8))] {
+                let conversation = Conversation {
+                    group: group.map(GroupId),
+                    assignee,
+                    participants: &[],
+                };
+                assert_eq!(
+                    filter.matches(&conversation),
+                    policy
+                        .check(&subject, permissions, &conversation)
+                        .is_allowed(),
+                    "{what}: {conversation:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_filter_with_view_only_groups_reads_as_one_phrase() {
+    let policy = Policy::new(Plan::Pro);
+    let groups = [GroupId(3), GroupId(1)];
+    let view_only = [GroupId(9)];
+    let subject =
+        Subject::new(UserId(7), BuiltInRole::SalesUser.id(), &groups).with_view_only(&view_only);
+    assert_eq!(
+        policy
+            .filter(&subject, Permissions::VIEW_CONVERSATIONS)
+            .to_string(),
+        "conversations in groups 3, 1, or in view-only group 9, or assigned to user 7, or with \
+         user 7 among the participants"
+    );
+    assert_eq!(
+        policy.filter(&subject, Permissions::REPLY).to_string(),
+        "conversations in groups 3, 1, or assigned to user 7, or with user 7 among the participants"
+    );
+    let reader =
+        Subject::new(UserId(7), BuiltInRole::SalesUser.id(), &[]).with_view_only(&view_only);
+    assert_eq!(
+        policy
+            .filter(&reader, Permissions::ADD_PRIVATE_NOTE)
+            .to_string(),
+        "conversations in view-only group 9, or assigned to user 7, or with user 7 among the \
+         participants"
+    );
+}
+
+#[test]
+fn long_view_only_lists_match_exactly_the_listed_groups() {
+    // Both lists go through the long-list scan: every listed view-only group is found for
+    // viewing, at every position, and no other, including ids equal in one half only; reply
+    // finds only the full ones.
+    let policy = Policy::new(Plan::Pro);
+    let mut rng = Rng(2000);
+    for len in (0..=40).chain([63, 64, 65, 1000]) {
+        let full: Vec<GroupId> = (0..len)
+            .map(|_| GroupId((rng.next() % 64) | ((rng.next() % 3) << 32)))
+            .collect();
+        let view_only: Vec<GroupId> = (0..len)
+            .map(|_| GroupId((rng.next() % 64) | ((rng.next() % 3) << 32)))
+            .collect();
+        let subject =
+            Subject::new(UserId(1), BuiltInRole::SalesUser.id(), &full).with_view_only(&view_only);
+        let view = policy.filter(&subject, Permissions::VIEW_CONVERSATIONS);
+        let reply = policy.filter(&subject, Permissions::REPLY);
+        assert_eq!(view.view_only_groups(), &view_only[..]);
+        assert!(reply.view_only_groups().is_empty());
+        for low in 0..66_u64 {
+            for high in 0..4_u64 {
+                let group = GroupId(low | (high << 32));
+                let conversation = Conversation {
+                    group: Some(group),
+                    assignee: Some(UserId(2)),
+                    participants: &[],
+                };
+                let in_full = full.contains(&group);
+                let listed = in_full || view_only.contains(&group);
+                assert_eq!(view.matches(&conversation), listed, "len {len} {group:?}");
+                assert_eq!(reply.matches(&conversation), in_full, "len {len} {group:?}");
+                for (permissions, expected) in [
+                    (Permissions::VIEW_CONVERSATIONS, listed),
+                    (Permissions::ADD_PRIVATE_NOTE, listed),
+                    (Permissions::REPLY, in_full),
+                ] {
+                    assert_eq!(
+                        policy
+                            .check(&subject, permissions, &conversation)
+                            .is_allowed(),
+                        expected,
+                        "len {len} {group:?} {permissions:?}"
+                    );
+                }
             }
         }
     }

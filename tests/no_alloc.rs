@@ -1,5 +1,6 @@
 //! The hot path allocates nothing: `check` (allowed and denied, at every scope, for every kind
-//! of permission), `filter` and `ConversationFilter::matches`.
+//! of permission, with and without view-only groups), `allowed` (the action set of a resource,
+//! on every kind of resource), `filter` and `ConversationFilter::matches`.
 //!
 //! A counting global allocator wraps the system one. It counts only on the thread that set its
 //! flag, and this file holds a single test, so neither the test harness nor another test can
@@ -72,6 +73,14 @@ fn allocations_in(f: impl FnOnce()) -> usize {
     f();
     COUNTING.with(|c| c.set(false));
     ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// One action set to repeat: who, on which resource, and the expected set.
+struct AllowedCase<'a> {
+    name: &'static str,
+    subject: Subject<'a>,
+    resource: &'a dyn Resource,
+    expected: Permissions,
 }
 
 /// One check to repeat: who, what, on which resource, and the expected answer.
@@ -148,6 +157,16 @@ fn check_and_filter_allocate_nothing() {
         assignee: Some(UserId(2)),
         participants: &strangers,
     };
+    let in_my_view_only_group = Conversation {
+        group: Some(GroupId(11)),
+        assignee: Some(UserId(2)),
+        participants: &strangers,
+    };
+    let in_my_99th_view_only_group = Conversation {
+        group: Some(GroupId(99 * 7 + 2)),
+        assignee: None,
+        participants: &[],
+    };
     let assigned_to_me = Conversation {
         group: Some(GroupId(9)),
         assignee: Some(me),
@@ -179,6 +198,13 @@ fn check_and_filter_allocate_nothing() {
     let restricted = subject(BuiltInRole::RestrictedUser.id(), groups);
     let marketing = subject(BuiltInRole::MarketingManager.id(), groups);
     let lead = subject(custom, groups);
+    // View-only groups: a short list, and a long one (past the in-line scan) beside the long
+    // full one.
+    let many_view_only: Vec<GroupId> = (0..100).map(|g| GroupId(g * 7 + 2)).collect();
+    let many_view_only: &'static [GroupId] = many_view_only.leak();
+    let sales_reader = sales.with_view_only(&[GroupId(11), GroupId(3)]);
+    let lead_reader = lead.with_view_only(&[GroupId(11)]);
+    let sales_reader_in_many = sales_in_many.with_view_only(many_view_only);
     let view = Permissions::VIEW_CONVERSATIONS;
     let unknown_bit = Permissions::from_bits_retain(1 << 30);
 
@@ -219,6 +245,12 @@ fn check_and_filter_allocate_nothing() {
         Case { name: "unknown bits", subject: agent, permissions: view | unknown_bit, resource: &in_my_group, allowed: false },
         Case { name: "unknown role", subject: subject(RoleId(99_999), groups), permissions: view, resource: &in_my_group, allowed: false },
         Case { name: "deleted role", subject: subject(deleted, groups), permissions: view, resource: &in_my_group, allowed: false },
+        // View-only groups
+        Case { name: "view-only view", subject: sales_reader, permissions: view, resource: &in_my_view_only_group, allowed: true },
+        Case { name: "view-only reply", subject: sales_reader, permissions: Permissions::REPLY, resource: &in_my_view_only_group, allowed: false },
+        Case { name: "view-only view, 1000 + 100 groups", subject: sales_reader_in_many, permissions: view, resource: &in_my_99th_view_only_group, allowed: true },
+        Case { name: "view-only reply, 1000 + 100 groups", subject: sales_reader_in_many, permissions: Permissions::REPLY, resource: &in_my_99th_view_only_group, allowed: false },
+        Case { name: "view-only team", subject: lead_reader, permissions: Permissions::VIEW_REPORTS, resource: &Team(GroupId(11)), allowed: false },
     ];
 
     // Every case says what it should: a wrong fixture would make "no allocation" meaningless.
@@ -231,6 +263,53 @@ fn check_and_filter_allocate_nothing() {
             case.name
         );
     }
+    let people = Permissions::VIEW_PEOPLE
+        | Permissions::EDIT_PEOPLE
+        | Permissions::VIEW_CONTACT_DETAILS
+        | Permissions::EDIT_OWN_PROFILE;
+    let sales_conversations = view
+        | Permissions::REPLY
+        | Permissions::ADD_PRIVATE_NOTE
+        | Permissions::RESOLVE_CONVERSATION;
+    let lead_everywhere = policy.allowed(&lead, &unrouted);
+    let agent_all = policy.allowed(&agent, &unrouted);
+    #[rustfmt::skip]
+    let allowed_cases: Vec<AllowedCase<'_>> = vec![
+        AllowedCase { name: "global role", subject: agent, resource: &elsewhere, expected: agent_all },
+        AllowedCase { name: "group hit", subject: sales, resource: &in_my_group, expected: sales_conversations | people },
+        AllowedCase { name: "group miss", subject: sales, resource: &elsewhere, expected: people },
+        AllowedCase { name: "group, assigned", subject: sales, resource: &assigned_to_me, expected: sales_conversations | people },
+        AllowedCase { name: "group, following", subject: sales, resource: &following, expected: sales_conversations | people },
+        AllowedCase { name: "group hit, 1000 groups", subject: sales_in_many, resource: &in_my_999th_group, expected: sales_conversations | people },
+        AllowedCase { name: "group miss, 1000 groups", subject: sales_in_many, resource: &elsewhere, expected: people },
+        AllowedCase { name: "view-only group", subject: sales_reader, resource: &in_my_view_only_group, expected: Permissions::VIEW_ONLY_REACH | people },
+        AllowedCase { name: "view-only group, 1000 + 100 groups", subject: sales_reader_in_many, resource: &in_my_99th_view_only_group, expected: Permissions::VIEW_ONLY_REACH | people },
+        AllowedCase { name: "restricted hit", subject: restricted, resource: &assigned_to_me, expected: sales_conversations | Permissions::EDIT_OWN_PROFILE },
+        AllowedCase { name: "restricted miss", subject: restricted, resource: &in_my_group, expected: Permissions::EDIT_OWN_PROFILE },
+        AllowedCase { name: "my team", subject: lead, resource: &my_team, expected: policy.allowed(&lead, &my_team) },
+        AllowedCase { name: "view-only team", subject: lead_reader, resource: &Team(GroupId(11)), expected: lead_everywhere | Permissions::VIEW_ONLY_REACH.intersection(policy.allowed(&lead, &my_team)) },
+        AllowedCase { name: "other team", subject: marketing, resource: &other_team, expected: policy.allowed(&marketing, &other_team) },
+        AllowedCase { name: "the account", subject: lead, resource: &Account, expected: lead_everywhere },
+        AllowedCase { name: "about me", subject: lead, resource: &my_report, expected: policy.allowed(&lead, &my_report) },
+        AllowedCase { name: "about another", subject: lead, resource: &their_report, expected: lead_everywhere },
+        AllowedCase { name: "unknown role", subject: subject(RoleId(99_999), groups), resource: &in_my_group, expected: Permissions::empty() },
+        AllowedCase { name: "deleted role", subject: subject(deleted, groups), resource: &in_my_group, expected: Permissions::empty() },
+    ];
+    // Every action set says what it should, and what check says bit by bit.
+    for case in &allowed_cases {
+        let allowed = policy.allowed(&case.subject, case.resource);
+        assert_eq!(allowed, case.expected, "{}", case.name);
+        for bit in (0..64).map(|bit| Permissions::from_bits_retain(1 << bit)) {
+            assert_eq!(
+                allowed.contains(bit),
+                policy.check(&case.subject, bit, case.resource).is_allowed(),
+                "{}: {bit:?}",
+                case.name
+            );
+        }
+    }
+    assert!(lead_everywhere.contains(view) && !lead_everywhere.contains(Permissions::REPLY));
+
     let conversations = [
         in_my_group,
         in_my_999th_group,
@@ -238,10 +317,20 @@ fn check_and_filter_allocate_nothing() {
         assigned_to_me,
         following,
         unrouted,
+        in_my_view_only_group,
+        in_my_99th_view_only_group,
     ];
-    let filter_subjects = [agent, sales, sales_in_many, restricted, marketing, lead];
+    let filter_subjects = [
+        agent,
+        sales,
+        sales_in_many,
+        restricted,
+        marketing,
+        lead,
+        sales_reader,
+    ];
 
-    // ---- counted: 10,000 checks per case, then filters ----
+    // ---- counted: 10,000 checks per case, 1,000 action sets per case, then filters ----
     let mut allowed = 0_usize;
     let mut denied = 0_usize;
     let during_checks = allocations_in(|| {
@@ -261,18 +350,32 @@ fn check_and_filter_allocate_nothing() {
         }
     });
 
+    let mut buttons = 0_u32;
+    let during_allowed = allocations_in(|| {
+        for case in &allowed_cases {
+            for _ in 0..1_000 {
+                let allowed = policy.allowed(black_box(&case.subject), black_box(case.resource));
+                buttons += black_box(allowed).bits().count_ones();
+            }
+        }
+    });
+
     let mut matched = 0_usize;
     let during_filters = allocations_in(|| {
         for _ in 0..1_000 {
             for subject in &filter_subjects {
-                for permissions in [view, Permissions::REPLY | Permissions::ADD_PRIVATE_NOTE] {
+                for permissions in [
+                    view,
+                    Permissions::REPLY | Permissions::ADD_PRIVATE_NOTE,
+                    Permissions::VIEW_ONLY_REACH,
+                ] {
                     let filter = policy.filter(black_box(subject), black_box(permissions));
                     for conversation in &conversations {
                         if black_box(filter).matches(black_box(conversation)) {
                             matched += 1;
                         }
                     }
-                    black_box((filter.user(), filter.groups()));
+                    black_box((filter.user(), filter.groups(), filter.view_only_groups()));
                 }
             }
         }
@@ -290,6 +393,15 @@ fn check_and_filter_allocate_nothing() {
 
     // ---- verdict ----
     assert_eq!(during_checks, 0, "check allocated {during_checks} times");
+    assert_eq!(
+        during_allowed, 0,
+        "allowed allocated {during_allowed} times"
+    );
+    let expected_buttons: u32 = allowed_cases
+        .iter()
+        .map(|case| case.expected.bits().count_ones() * 1_000)
+        .sum();
+    assert_eq!(buttons, expected_buttons);
     assert_eq!(
         during_filters, 0,
         "filter/matches allocated {during_filters} times"

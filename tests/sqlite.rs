@@ -1,6 +1,6 @@
 //! Proof on a real database: the rows a rendered filter returns from SQLite are exactly the
-//! conversations `check` allows, for 10,000 random conversations and many random subjects,
-//! built-in and custom roles, and permission sets. The data come from a deterministic PRNG
+//! conversations `check` allows, for 10,000 random conversations and many random subjects
+//! (with full and view-only groups), built-in and custom roles, and permission sets. The data come from a deterministic PRNG
 //! (splitmix64, in `tests/common`), so every run tests the same data.
 
 mod common;
@@ -258,6 +258,7 @@ struct Seen {
     nothing: usize,
     restricted: usize,
     grouped: usize,
+    with_view_only: usize,
     false_for_huge_user: usize,
 }
 
@@ -305,46 +306,85 @@ fn rendered_queries_return_exactly_what_check_allows() {
     let sets = permission_sets();
     let mut seen = Seen::default();
 
-    let mut subjects: Vec<(UserId, RoleId, Vec<GroupId>)> = (0..SUBJECTS)
+    let mut subjects: Vec<(UserId, RoleId, Vec<GroupId>, Vec<GroupId>)> = (0..SUBJECTS)
         .map(|_| {
             let groups = random_groups(&mut rng);
-            (random_user(&mut rng), *rng.pick(&roles), groups)
+            // View-only groups for two subjects in three (overlapping the full ones at times).
+            let view_only = if rng.chance(2, 3) {
+                random_groups(&mut rng)
+            } else {
+                Vec::new()
+            };
+            (random_user(&mut rng), *rng.pick(&roles), groups, view_only)
         })
         .collect();
+    // Sales Users (Group scope) with view-only groups: the filters that carry them.
+    for _ in 0..24 {
+        let groups = random_groups(&mut rng);
+        let mut view_only = random_groups(&mut rng);
+        view_only.push(GroupId(rng.below(GROUPS as usize) as u64));
+        subjects.push((
+            random_user(&mut rng),
+            BuiltInRole::SalesUser.id(),
+            groups,
+            view_only,
+        ));
+    }
     // Users and groups no SQL integer can hold, at Restricted and Group scope.
     for user in [UserId(u64::MAX), UserId(1 << 63)] {
         let huge_groups = vec![GroupId(u64::MAX), GroupId(1 << 63)];
-        subjects.push((user, BuiltInRole::RestrictedUser.id(), Vec::new()));
-        subjects.push((user, BuiltInRole::SalesUser.id(), huge_groups));
-        subjects.push((user, BuiltInRole::SalesUser.id(), vec![GroupId(3)]));
+        subjects.push((
+            user,
+            BuiltInRole::RestrictedUser.id(),
+            Vec::new(),
+            Vec::new(),
+        ));
+        subjects.push((
+            user,
+            BuiltInRole::SalesUser.id(),
+            huge_groups.clone(),
+            huge_groups,
+        ));
+        subjects.push((
+            user,
+            BuiltInRole::SalesUser.id(),
+            vec![GroupId(3)],
+            vec![GroupId(4), GroupId(u64::MAX)],
+        ));
     }
 
-    for (n, (user, role, groups)) in subjects.iter().enumerate() {
-        let subject = Subject {
-            user: *user,
-            role: *role,
-            groups,
-            view_only: &[],
-        };
+    for (n, (user, role, groups, view_only)) in subjects.iter().enumerate() {
+        let subject = Subject::new(*user, *role, groups).with_view_only(view_only);
         let columns = &COLUMN_SETS[n % COLUMN_SETS.len()];
-        // One random set, and one every inbox needs.
+        // One random set, and one every inbox needs (viewing, or what view-only groups reach,
+        // or what they do not).
         let permission_sets = [
             *rng.pick(&sets),
-            [Permissions::VIEW_CONVERSATIONS, Permissions::REPLY][n % 2],
+            [
+                Permissions::VIEW_CONVERSATIONS,
+                Permissions::REPLY,
+                Permissions::VIEW_ONLY_REACH,
+                Permissions::ADD_PRIVATE_NOTE,
+            ][n % 4],
         ];
         for permissions in permission_sets {
             let filter = assert_agrees(&db, &rows, &policy, &subject, permissions, columns);
             match filter {
                 ConversationFilter::Everything => seen.everything += 1,
                 ConversationFilter::Nothing => seen.nothing += 1,
-                ConversationFilter::TakenUpBy { user, groups, .. } => {
+                ConversationFilter::TakenUpBy {
+                    user,
+                    groups,
+                    view_only,
+                } => {
                     if filter.to_sql(columns).unwrap().sql == "FALSE" {
                         assert!(user.0 > u64::try_from(i64::MAX).unwrap());
                         seen.false_for_huge_user += 1;
-                    } else if groups.is_empty() {
+                    } else if groups.is_empty() && view_only.is_empty() {
                         seen.restricted += 1;
                     } else {
                         seen.grouped += 1;
+                        seen.with_view_only += usize::from(!view_only.is_empty());
                     }
                 }
                 _ => unreachable!("a new kind of filter"),
@@ -356,6 +396,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
     assert!(seen.nothing > 10, "{seen:?}");
     assert!(seen.restricted > 10, "{seen:?}");
     assert!(seen.grouped > 10, "{seen:?}");
+    assert!(seen.with_view_only > 15, "{seen:?}");
     assert!(seen.false_for_huge_user > 0, "{seen:?}");
 }
 

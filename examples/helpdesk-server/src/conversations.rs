@@ -1,0 +1,549 @@
+//! The inbox, one conversation with its buttons, replies, notes, the assignee, and who may.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use helpdesk_policy::{
+    AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy, Resource,
+    Scope, SqlColumns, Subject, UserId,
+};
+use rusqlite::{params, params_from_iter, Connection};
+use serde::{Deserialize, Serialize};
+
+use crate::app::{path_id, sql_user, App, IdSegment, SignedIn};
+use crate::db::{self, Agent, ConversationRow, CONVERSATION_COLUMNS};
+use crate::error::ApiError;
+use crate::json::{self, JsonBody};
+
+/// The conversations table as the crate's SQL filter sees it.
+pub fn conversation_columns() -> SqlColumns<'static> {
+    SqlColumns {
+        id: "c.id",
+        group: "c.group_id",
+        assignee: "c.assignee_id",
+        participants: Some(ParticipantsTable {
+            table: "conversation_participants",
+            conversation: "conversation_id",
+            user: "user_id",
+        }),
+    }
+}
+
+/// The buttons of a conversation page: the conversation permissions.
+pub const BUTTONS: Permissions = Permissions::CONVERSATION_KIND;
+
+/// What a subject may do on a resource, restricted to the buttons: one call to `allowed`.
+pub fn actions<R: Resource + ?Sized>(
+    policy: &Policy,
+    subject: &Subject<'_>,
+    row: &R,
+) -> Permissions {
+    policy.allowed(subject, row) & BUTTONS
+}
+
+/// The snake_case names of a permission set, in bit order.
+pub fn names(policy: &Policy, permissions: Permissions) -> Vec<String> {
+    policy
+        .vocabulary()
+        .names(permissions)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A disabled button and the decision's sentence saying why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeniedAction {
+    /// The permission's name.
+    pub permission: String,
+    /// Why not.
+    pub reason: String,
+}
+
+/// A conversation as the API shows it to one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationView {
+    /// Its id.
+    pub id: i64,
+    /// The subject line.
+    pub subject: String,
+    /// Its group, if any.
+    pub group: Option<u64>,
+    /// Its assignee, if any.
+    pub assignee: Option<u64>,
+    /// Its participants.
+    pub participants: Vec<u64>,
+    /// The buttons the user gets: what `allowed` gives (serialised as a list of names).
+    pub actions: Permissions,
+    /// The buttons shown disabled, each with the reason.
+    pub denied: Vec<DeniedAction>,
+}
+
+/// The view of `row` for `subject`.
+pub fn view(policy: &Policy, subject: &Subject<'_>, row: &ConversationRow) -> ConversationView {
+    let allowed = actions(policy, subject, row);
+    let denied = BUTTONS
+        .difference(allowed)
+        .each()
+        .map(|permission| DeniedAction {
+            permission: names(policy, permission).concat(),
+            reason: policy.check(subject, permission, row).to_string(),
+        })
+        .collect();
+    ConversationView {
+        id: row.id,
+        subject: row.subject.clone(),
+        group: row.group.map(|g| g.0),
+        assignee: row.assignee.map(|u| u.0),
+        participants: row.participants.iter().map(|u| u.0).collect(),
+        actions: allowed,
+        denied,
+    }
+}
+
+/// The conversations `agent` may view, ascending id: one query through the crate's filter.
+///
+/// # Errors
+/// A database error.
+pub fn inbox_rows(
+    conn: &Connection,
+    policy: &Policy,
+    agent: &Agent,
+) -> Result<Vec<ConversationRow>, ApiError> {
+    let filter = policy
+        .filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS)
+        .to_sql(&conversation_columns())
+        .map_err(|error| ApiError::internal(error.to_string()))?;
+    let query = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {} ORDER BY c.id",
+        filter.sql
+    );
+    let mut statement = conn.prepare(&query)?;
+    let rows = statement
+        .query_map(params_from_iter(&filter.params), db::conversation_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The body of `GET /api/conversations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    /// The signed-in user.
+    pub user: u64,
+    /// The filter the query was built from, as the crate describes it.
+    pub filter: String,
+    /// The conversations, ascending id.
+    pub conversations: Vec<ConversationView>,
+}
+
+/// `GET /api/conversations`: the signed-in user's inbox.
+///
+/// # Errors
+/// 401, or a database error.
+pub async fn inbox(
+    State(app): State<App>,
+    SignedIn(agent): SignedIn,
+) -> Result<Response, ApiError> {
+    let policy = app.policy();
+    let (rows, agent, policy) = app
+        .db
+        .run(move |conn| Ok((inbox_rows(conn, &policy, &agent)?, agent, policy)))
+        .await?;
+    let subject = agent.subject();
+    let body = Inbox {
+        user: agent.id.0,
+        filter: policy
+            .filter(&subject, Permissions::VIEW_CONVERSATIONS)
+            .to_string(),
+        conversations: rows
+            .iter()
+            .map(|row| view(&policy, &subject, row))
+            .collect(),
+    };
+    Ok(json::response(StatusCode::OK, &body))
+}
+
+/// A reply or a private note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Its id.
+    pub id: i64,
+    /// The conversation.
+    pub conversation: i64,
+    /// `"reply"` or `"note"`.
+    pub kind: String,
+    /// The author's user id.
+    pub author: i64,
+    /// The text.
+    pub body: String,
+    /// When, in UTC.
+    pub time: String,
+}
+
+fn messages(conn: &Connection, conversation: i64) -> Result<Vec<Message>, ApiError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, conversation_id, kind, author_id, body, created_at FROM messages \
+         WHERE conversation_id = ? ORDER BY id",
+    )?;
+    let rows = statement
+        .query_map([conversation], |row| {
+            Ok(Message {
+                id: row.get(0)?,
+                conversation: row.get(1)?,
+                kind: row.get(2)?,
+                author: row.get(3)?,
+                body: row.get(4)?,
+                time: crate::audit::utc(row.get(5)?),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The body of `GET /api/conversations/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    /// The conversation with its buttons.
+    #[serde(flatten)]
+    pub conversation: ConversationView,
+    /// Its replies and notes, oldest first.
+    pub messages: Vec<Message>,
+}
+
+fn load_or_404(conn: &Connection, id: i64) -> Result<ConversationRow, ApiError> {
+    db::load_conversation(conn, id)?
+        .ok_or_else(|| ApiError::not_found(format!("there is no conversation {id}")))
+}
+
+/// 403 with the decision's sentence unless `subject` may do `permission` on `row`.
+fn require(
+    policy: &Policy,
+    subject: &Subject<'_>,
+    permission: Permissions,
+    row: &ConversationRow,
+) -> Result<(), ApiError> {
+    policy.check(subject, permission, row).into_result()?;
+    Ok(())
+}
+
+/// `GET /api/conversations/{id}`: the conversation with its buttons; 403 or 404.
+///
+/// # Errors
+/// 401, 400/404 for a bad id, 404, 403 with the decision's sentence.
+pub async fn show(
+    State(app): State<App>,
+    SignedIn(agent): SignedIn,
+    IdSegment(id): IdSegment,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, "conversation")?;
+    let policy = app.policy();
+    let page = app
+        .db
+        .run(move |conn| {
+            let row = load_or_404(conn, id)?;
+            let subject = agent.subject();
+            require(&policy, &subject, Permissions::VIEW_CONVERSATIONS, &row)?;
+            Ok(ConversationPage {
+                conversation: view(&policy, &subject, &row),
+                messages: messages(conn, id)?,
+            })
+        })
+        .await?;
+    Ok(json::response(StatusCode::OK, &page))
+}
+
+/// The body of `POST .../replies` and `POST .../notes`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// The text; not blank.
+    pub body: String,
+}
+
+async fn post_message(
+    app: App,
+    agent: Agent,
+    id: &str,
+    body: String,
+    kind: &'static str,
+    permission: Permissions,
+) -> Result<Response, ApiError> {
+    let id = path_id(id, "conversation")?;
+    if body.trim().is_empty() {
+        return Err(ApiError::invalid("the message body is empty"));
+    }
+    let policy = app.policy();
+    let message = app
+        .db
+        .run(move |conn| {
+            let row = load_or_404(conn, id)?;
+            require(&policy, &agent.subject(), permission, &row)?;
+            let created = db::now();
+            conn.execute(
+                "INSERT INTO messages (conversation_id, author_id, kind, body, created_at) \
+                 VALUES (?, ?, ?, ?, ?)",
+                params![id, sql_user(agent.id)?, kind, body, created],
+            )?;
+            Ok(Message {
+                id: conn.last_insert_rowid(),
+                conversation: id,
+                kind: kind.to_owned(),
+                author: sql_user(agent.id)?,
+                body,
+                time: crate::audit::utc(created),
+            })
+        })
+        .await?;
+    Ok(json::response(StatusCode::CREATED, &message))
+}
+
+/// `POST /api/conversations/{id}/replies`: needs `reply` there.
+///
+/// # Errors
+/// 401, 400, 404, 403 with the decision's sentence, 413, 422 for a blank body.
+pub async fn reply(
+    State(app): State<App>,
+    SignedIn(agent): SignedIn,
+    IdSegment(id): IdSegment,
+    JsonBody(body): JsonBody<NewMessage>,
+) -> Result<Response, ApiError> {
+    post_message(app, agent, &id, body.body, "reply", Permissions::REPLY).await
+}
+
+/// `POST /api/conversations/{id}/notes`: needs `add_private_note` there.
+///
+/// # Errors
+/// 401, 400, 404, 403 with the decision's sentence, 413, 422 for a blank body.
+pub async fn note(
+    State(app): State<App>,
+    SignedIn(agent): SignedIn,
+    IdSegment(id): IdSegment,
+    JsonBody(body): JsonBody<NewMessage>,
+) -> Result<Response, ApiError> {
+    post_message(
+        app,
+        agent,
+        &id,
+        body.body,
+        "note",
+        Permissions::ADD_PRIVATE_NOTE,
+    )
+    .await
+}
+
+/// The body of `PUT .../assignee`: a user id, or `null` to unassign.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignee {
+    /// The new assignee.
+    pub user: Option<i64>,
+}
+
+/// Whether `target` may be given `row`: their role grants `reply`, and when the conversation
+/// has a group they are a full member of it or reach it at Global (a view-only member cannot
+/// be assigned). `Err` is the sentence for the 422.
+pub fn assignable(policy: &Policy, target: &Agent, row: &ConversationRow) -> Result<(), String> {
+    let subject = target.subject();
+    // As if it were assigned to them: any grant of reply reaches it then, so the decision says
+    // exactly whether (and why not) the role grants reply at all.
+    let as_assignee = Conversation {
+        group: row.group,
+        assignee: Some(target.id),
+        participants: &[],
+    };
+    let decision = policy.check(&subject, Permissions::REPLY, &as_assignee);
+    if decision.is_denied() {
+        return Err(format!(
+            "{} (user {}) cannot be assigned conversation {}: {decision}",
+            target.name, target.id, row.id
+        ));
+    }
+    let Some(group) = row.group else {
+        return Ok(());
+    };
+    let role = policy.role(target.role);
+    let scope = role.and_then(|role| role.scope_of(Permissions::REPLY));
+    if scope == Some(Scope::Global) || target.groups.contains(&group) {
+        return Ok(());
+    }
+    let membership = if target.view_only.contains(&group) {
+        "is one of their view-only groups (a view-only member cannot be assigned)"
+    } else {
+        "is not one of their groups"
+    };
+    Err(format!(
+        "{} (user {}) cannot be assigned conversation {}: its group {group} {membership}, \
+         and role \"{}\" grants reply at {} scope, not Global",
+        target.name,
+        target.id,
+        row.id,
+        role.map_or("?", |role| role.name()),
+        scope.map_or_else(|| "no".to_owned(), |scope| scope.to_string()),
+    ))
+}
+
+/// `PUT /api/conversations/{id}/assignee`: the actor needs `assign_conversation` there; the
+/// new assignee must be [`assignable`]. Answers the conversation as the actor now sees it.
+///
+/// # Errors
+/// 401, 400, 404, 403 with the decision's sentence, 422 with the reason the user cannot take it.
+pub async fn assign(
+    State(app): State<App>,
+    SignedIn(agent): SignedIn,
+    IdSegment(id): IdSegment,
+    JsonBody(body): JsonBody<NewAssignee>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, "conversation")?;
+    let policy = app.policy();
+    let view = app
+        .db
+        .run(move |conn| {
+            let row = load_or_404(conn, id)?;
+            let subject = agent.subject();
+            require(&policy, &subject, Permissions::ASSIGN_CONVERSATION, &row)?;
+            let assignee = match body.user {
+                None => None,
+                Some(user) => {
+                    let target = UserId::try_from(user)
+                        .ok()
+                        .map(|target| db::load_agent(conn, target))
+                        .transpose()?
+                        .flatten()
+                        .ok_or_else(|| ApiError::invalid(format!("there is no user {user}")))?;
+                    assignable(&policy, &target, &row).map_err(ApiError::invalid)?;
+                    Some(user)
+                }
+            };
+            let tx = conn.transaction()?;
+            tx.execute(
+                "UPDATE conversations SET assignee_id = ? WHERE id = ?",
+                params![assignee, id],
+            )?;
+            tx.execute(
+                "INSERT INTO assignments (conversation_id, assignee_id, actor_id, created_at) \
+                 VALUES (?, ?, ?, ?)",
+                params![id, assignee, sql_user(agent.id)?, db::now()],
+            )?;
+            tx.commit()?;
+            let row = load_or_404(conn, id)?;
+            Ok(view(&policy, &subject, &row))
+        })
+        .await?;
+    Ok(json::response(StatusCode::OK, &view))
+}
+
+/// The query of `GET .../agents`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentsQuery {
+    /// A permission name, or several joined by `,` (all of them).
+    pub permission: Option<String>,
+}
+
+/// One agent in a picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentView {
+    /// The user id.
+    pub id: i64,
+    /// Their name.
+    pub name: String,
+    /// Their role id.
+    pub role: u32,
+}
+
+/// The body of `GET .../agents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agents {
+    /// The conversation.
+    pub conversation: i64,
+    /// The permissions asked for.
+    pub permission: Permissions,
+    /// The agents who may, ascending id.
+    pub agents: Vec<AgentView>,
+}
+
+/// The agents table (`users`, alias `a`) and memberships, as `AgentFilter::to_sql` sees them.
+pub fn agent_columns() -> AgentColumns<'static> {
+    AgentColumns {
+        id: "a.id",
+        role: "a.role_id",
+        membership: Some(MembershipTable {
+            table: "memberships",
+            user: "user_id",
+            group: "group_id",
+            view_only: Some("view_only"),
+        }),
+    }
+}
+
+/// Parses `view_conversations` or `reply,add_private_note` with the policy's vocabulary: 400
+/// for an unknown name or none.
+///
+/// # Errors
+/// 400 naming the unknown permission.
+pub fn parse_permissions(policy: &Policy, text: &str) -> Result<Permissions, ApiError> {
+    let permissions = policy
+        .vocabulary()
+        .parse(text)
+        .map_err(|error| ApiError::bad_request(error.to_string()))?;
+    if permissions.is_empty() {
+        return Err(ApiError::bad_request(
+            "name at least one permission: ?permission=reply",
+        ));
+    }
+    Ok(permissions)
+}
+
+/// `GET /api/conversations/{id}/agents?permission=NAME`: the agents who may do it there, from
+/// `who_may(..).to_sql(..)` in one query. The actor must be able to view the conversation.
+///
+/// # Errors
+/// 401, 400 (no or an unknown permission), 404, 403.
+pub async fn agents(
+    State(app): State<App>,
+    SignedIn(agent): SignedIn,
+    IdSegment(id): IdSegment,
+    query: Result<Query<AgentsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, "conversation")?;
+    let Query(query) = query.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let text = query
+        .permission
+        .ok_or_else(|| ApiError::bad_request("name the permission: ?permission=reply"))?;
+    let policy = app.policy();
+    let permissions = parse_permissions(&policy, &text)?;
+    let body = app
+        .db
+        .run(move |conn| {
+            let row = load_or_404(conn, id)?;
+            require(
+                &policy,
+                &agent.subject(),
+                Permissions::VIEW_CONVERSATIONS,
+                &row,
+            )?;
+            let filter = policy
+                .who_may(permissions, &row)
+                .to_sql(&agent_columns())
+                .map_err(|error| ApiError::internal(error.to_string()))?;
+            let query = format!(
+                "SELECT a.id, a.name, a.role_id FROM users a WHERE {} ORDER BY a.id",
+                filter.sql
+            );
+            let mut statement = conn.prepare(&query)?;
+            let agents = statement
+                .query_map(params_from_iter(&filter.params), |row| {
+                    Ok(AgentView {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        role: row.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Agents {
+                conversation: id,
+                permission: permissions,
+                agents,
+            })
+        })
+        .await?;
+    Ok(json::response(StatusCode::OK, &body))
+}

@@ -223,7 +223,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if held < 2_000_000 { "met" } else { "missed" },
     );
     if std::env::args().any(|arg| arg == "--breakdown") {
-        breakdown::run(&loaded, held, &json);
+        breakdown::run(&loaded, held, &json, median);
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! The permission catalogue: what a role editor shows for each permission, and what each
 //! permission requires.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::{PermissionKind, Permissions, Scope};
@@ -10,7 +12,7 @@ use crate::{PermissionKind, Permissions, Scope};
 ///
 /// `Serialize`, so a host can hand [`Permissions::catalogue`] (or
 /// [`Vocabulary::catalogue`](crate::Vocabulary::catalogue)) to its front end as JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PermissionInfo {
     /// The permission's bit.
     #[serde(skip)]
@@ -27,7 +29,11 @@ pub struct PermissionInfo {
     /// permissions, Global alone for account permissions.
     pub scopes: &'static [Scope],
     /// The permissions it requires, each granted at the same scope or wider; empty for none.
+    #[serde(skip)]
     pub requires: Permissions,
+    /// Their names, in bit order: what `requires` serializes as (extensions included).
+    #[serde(rename = "requires")]
+    pub requires_names: Cow<'static, [&'static str]>,
 }
 
 /// The scopes of a conversation or team permission.
@@ -41,7 +47,7 @@ const fn info(
     label: &'static str,
     description: &'static str,
     kind: PermissionKind,
-    requires: Permissions,
+    requires: (Permissions, &'static [&'static str]),
 ) -> PermissionInfo {
     PermissionInfo {
         permission,
@@ -53,11 +59,15 @@ const fn info(
             PermissionKind::Conversation | PermissionKind::Team => SCOPED,
             PermissionKind::Account => UNSCOPED,
         },
-        requires,
+        requires: requires.0,
+        requires_names: Cow::Borrowed(requires.1),
     }
 }
 
-const NONE: Permissions = Permissions::empty();
+const NONE: (Permissions, &[&str]) = (Permissions::empty(), &[]);
+const VIEWING: (Permissions, &[&str]) = (Permissions::VIEW_CONVERSATIONS, &["view_conversations"]);
+const REPORTS: (Permissions, &[&str]) = (Permissions::VIEW_REPORTS, &["view_reports"]);
+const PEOPLE: (Permissions, &[&str]) = (Permissions::VIEW_PEOPLE, &["view_people"]);
 const CONVERSATION: PermissionKind = PermissionKind::Conversation;
 const TEAM: PermissionKind = PermissionKind::Team;
 const ACCOUNT: PermissionKind = PermissionKind::Account;
@@ -78,7 +88,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Reply",
         "Send replies to the customer in a conversation.",
         CONVERSATION,
-        Permissions::VIEW_CONVERSATIONS,
+        VIEWING,
     ),
     info(
         Permissions::ADD_PRIVATE_NOTE,
@@ -86,7 +96,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Add private notes",
         "Add notes to a conversation that only agents can see.",
         CONVERSATION,
-        Permissions::VIEW_CONVERSATIONS,
+        VIEWING,
     ),
     info(
         Permissions::ASSIGN_CONVERSATION,
@@ -94,7 +104,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Assign conversations",
         "Change which agent or group a conversation is assigned to.",
         CONVERSATION,
-        Permissions::VIEW_CONVERSATIONS,
+        VIEWING,
     ),
     info(
         Permissions::RESOLVE_CONVERSATION,
@@ -102,7 +112,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Resolve conversations",
         "Mark a conversation resolved, or reopen it.",
         CONVERSATION,
-        Permissions::VIEW_CONVERSATIONS,
+        VIEWING,
     ),
     info(
         Permissions::DELETE_CONVERSATION,
@@ -110,7 +120,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Delete conversations",
         "Delete a conversation for good.",
         CONVERSATION,
-        Permissions::VIEW_CONVERSATIONS,
+        VIEWING,
     ),
     info(
         Permissions::VIEW_DASHBOARD,
@@ -134,7 +144,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Export reports",
         "Download a team's reports as files.",
         TEAM,
-        Permissions::VIEW_REPORTS,
+        REPORTS,
     ),
     info(
         Permissions::MANAGE_SETTINGS,
@@ -158,7 +168,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "Edit people",
         "Change contacts' details in the People section.",
         ACCOUNT,
-        Permissions::VIEW_PEOPLE,
+        PEOPLE,
     ),
     info(
         Permissions::VIEW_CONTACT_DETAILS,
@@ -166,7 +176,7 @@ pub(crate) static BUILTIN: [PermissionInfo; 20] = [
         "View contact details",
         "See a customer's email address and phone number.",
         ACCOUNT,
-        Permissions::VIEW_PEOPLE,
+        PEOPLE,
     ),
     info(
         Permissions::EDIT_OWN_PROFILE,
@@ -241,6 +251,12 @@ mod tests {
             };
             assert!(kind_mask.contains(entry.permission), "{}", entry.name);
             assert!(entry.description.ends_with('.'), "{}", entry.name);
+            let names: Vec<&str> = entry
+                .requires
+                .each()
+                .filter_map(Permissions::permission_name)
+                .collect();
+            assert_eq!(names, entry.requires_names.as_ref(), "{}", entry.name);
         }
     }
 }

@@ -21,7 +21,9 @@ pub enum Change {
         /// The plan after.
         after: Plan,
     },
-    /// A custom role was created (its grants follow as [`Change::GrantChanged`] from `None`).
+    /// A custom role was created (its description, if any, follows as
+    /// [`Change::RoleDescribed`] from the empty one, and its grants as [`Change::GrantChanged`]
+    /// from `None`).
     RoleCreated {
         /// The new role's id.
         role: RoleId,
@@ -225,11 +227,22 @@ fn role_changes(before: Option<&Role>, after: Option<&Role>, changes: &mut Vec<C
     };
     let id = role.id;
     match (before, after) {
-        (None, Some(after)) => changes.push(Change::RoleCreated {
-            role: id,
-            name: after.name().to_owned(),
-            source: after.cloned_from,
-        }),
+        (None, Some(after)) => {
+            changes.push(Change::RoleCreated {
+                role: id,
+                name: after.name().to_owned(),
+                source: after.cloned_from,
+            });
+            // A clone starts undescribed: a description is a change from the empty one.
+            if !after.description().is_empty() {
+                changes.push(Change::RoleDescribed {
+                    role: id,
+                    name: after.name().to_owned(),
+                    before: String::new(),
+                    after: after.description().to_owned(),
+                });
+            }
+        }
         (Some(before), None) => changes.push(Change::RoleDeleted {
             role: id,
             name: before.name().to_owned(),

@@ -20,6 +20,16 @@ pub enum PolicyError {
     /// The plan has no custom roles.
     #[error("the `{0}` plan has no custom roles: they need the pro or enterprise plan")]
     PlanWithoutCustomRoles(Plan),
+    /// Below Pro a custom role can only be narrowed, and this change would widen a grant.
+    #[error("the `{plan}` plan has no custom roles: below pro they can only be narrowed, and `{permission}` would be granted wider in role `{role}`")]
+    WideningWithoutCustomRoles {
+        /// The account's plan.
+        plan: Plan,
+        /// The role's name.
+        role: String,
+        /// The first permission (in bit order) the change would grant wider.
+        permission: &'static str,
+    },
     /// Built-in roles are code and never change.
     #[error("built-in role `{0}` cannot be changed: clone it instead")]
     BuiltInRoleImmutable(&'static str),
@@ -192,7 +202,8 @@ impl PolicyError {
             PolicyError::RoleIdsExhausted(_) | PolicyError::RevisionExhausted(_) => {
                 ErrorKind::Conflict
             }
-            PolicyError::PlanWithoutCustomRoles(_) => ErrorKind::Plan,
+            PolicyError::PlanWithoutCustomRoles(_)
+            | PolicyError::WideningWithoutCustomRoles { .. } => ErrorKind::Plan,
             _ => ErrorKind::InvalidInput,
         }
     }

@@ -472,12 +472,19 @@ impl Policy {
     /// Pro, grants that widen anything are refused: an account that downgraded can still take
     /// access away, but not hand more out.
     fn replace_grants(&mut self, role: RoleId, grants: Grants) -> Result<(), PolicyError> {
-        let current = self.custom_role(role)?.grants;
+        let target = self.custom_role(role)?;
+        let current = target.grants;
         if current == grants {
             return Ok(());
         }
-        if !self.plan.has_custom_roles() && grants.first_exceeding(current).is_some() {
-            return Err(PolicyError::PlanWithoutCustomRoles(self.plan));
+        if !self.plan.has_custom_roles() {
+            if let Some((permission, _, _)) = grants.first_exceeding(current) {
+                return Err(PolicyError::WideningWithoutCustomRoles {
+                    plan: self.plan,
+                    role: target.name().to_owned(),
+                    permission: self.permission_name(permission),
+                });
+            }
         }
         self.next_revision()?;
         if let Some(target) = self.custom.get_mut(role) {

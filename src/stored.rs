@@ -301,7 +301,10 @@ fn load(
     let mut names = HashMap::with_capacity(stored.custom_roles.len());
     for MapOnly(role) in stored.custom_roles {
         let (role, key) = load_role(&role, next, version, vocabulary, unknown)?;
-        if names.insert(crate::policy::name_hash(&key), role.id).is_some() {
+        if names
+            .insert(crate::policy::name_hash(&key), role.id)
+            .is_some()
+        {
             return Err(PolicyError::NameTaken(role.name().to_owned()));
         }
         roles.push(role);
@@ -413,11 +416,16 @@ fn load_role(
             });
         };
         let Some(permission) = table.by_name(permission_name) else {
-            if unknown == Unknown::Keep && !kept.iter().any(|(k, _)| **k == **permission_name) {
+            // Only a name some vocabulary could declare is kept: anything else no replica wrote.
+            let declarable = crate::vocabulary::is_snake_case(permission_name);
+            if unknown == Unknown::Keep
+                && declarable
+                && !kept.iter().any(|(k, _)| **k == **permission_name)
+            {
                 kept.push((permission_name.as_ref().into(), scope));
                 continue;
             }
-            if unknown == Unknown::Keep {
+            if unknown == Unknown::Keep && declarable {
                 return Err(PolicyError::DuplicatePermission {
                     permission: name::shorten(permission_name),
                     role: role_name(),

@@ -297,6 +297,11 @@ impl Vocabulary {
                     PermissionKind::Account => catalogue::UNSCOPED,
                 },
                 requires: extension.requires,
+                requires_names: infos
+                    .iter()
+                    .filter(|info| extension.requires.contains(info.permission))
+                    .map(|info| info.name)
+                    .collect(),
             });
         }
         if infos.len() == catalogue::BUILTIN.len() {
@@ -467,7 +472,7 @@ fn check_extension(
 }
 
 /// A lowercase ASCII letter, then lowercase letters, digits and underscores, at most 64.
-fn is_snake_case(name: &str) -> bool {
+pub(crate) fn is_snake_case(name: &str) -> bool {
     let bytes = name.as_bytes();
     bytes.len() <= MAX_EXTENSION_NAME
         && bytes.first().is_some_and(u8::is_ascii_lowercase)

@@ -4,8 +4,8 @@
 //! `PartialEq` before and after).
 
 use helpdesk_policy::{
-    BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, PolicyError, Reason, RoleId,
-    Scope, Subject, UserId,
+    BuiltInRole, Conversation, ErrorKind, GroupId, Permissions, Plan, Policy, PolicyError, Reason,
+    RoleId, Scope, Subject, UserId,
 };
 
 const ACCOUNT_ADMIN: RoleId = BuiltInRole::AccountAdmin.id();
@@ -629,12 +629,18 @@ fn below_pro_creating_widening_renaming_and_describing_are_refused_but_narrowing
             let before = policy.clone();
             let before_json = saved(&policy);
             let result = op(&mut policy);
-            assert_eq!(
-                result,
-                Err(PolicyError::PlanWithoutCustomRoles(plan)),
-                "{case}"
+            let error = result.expect_err(&case);
+            // Creating, renaming and describing: the plan; widening: the plan and the grant.
+            assert!(
+                error == PolicyError::PlanWithoutCustomRoles(plan)
+                    || matches!(
+                        &error,
+                        PolicyError::WideningWithoutCustomRoles { plan: p, .. } if *p == plan
+                    ),
+                "{case}: {error:?}"
             );
-            let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+            assert_eq!(error.kind(), ErrorKind::Plan, "{case}");
+            let message = error.to_string();
             assert!(
                 message.contains(&format!("the `{plan}` plan has no custom roles")),
                 "{case}: {message}"
@@ -1500,8 +1506,12 @@ fn refusals() -> Vec<Refusal> {
             refusal(
                 "widening grant on Free",
                 move |p| p.grant(&o, NIGHT_SHIFT, Permissions::DELETE_CONVERSATION, Scope::Group),
-                PolicyError::PlanWithoutCustomRoles(Plan::Free),
-                "the `free` plan has no custom roles",
+                PolicyError::WideningWithoutCustomRoles {
+                    plan: Plan::Free,
+                    role: "Night Shift".into(),
+                    permission: "delete_conversation",
+                },
+                "`delete_conversation` would be granted wider in role `Night Shift`",
             ),
         ),
         on(

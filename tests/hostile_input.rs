@@ -1,6 +1,8 @@
 //! Hostile stored policies: truncated, mutated, deeply nested, huge. Loading untrusted JSON
 //! never panics, refuses what a policy could not have written, and whatever it accepts saves
-//! back the same bytes and decides without panicking.
+//! back the same bytes and decides without panicking. Version 2 adds role descriptions (huge,
+//! with control characters, of the wrong type, missing in version 2, present in version 1) and
+//! extension names (unknown, misspelled, duplicated; strict and keeping the unknown).
 
 mod common;
 
@@ -9,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::Rng;
 use helpdesk_policy::{
-    AboutUser, Account, BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, PolicyError,
-    RoleId, Scope, Subject, Team, UserId,
+    AboutUser, Account, BuiltInRole, Conversation, ExtensionPermission, GroupId, PermissionKind,
+    Permissions, Plan, Policy, PolicyError, RoleId, Scope, Subject, Team, UserId, Vocabulary,
 };
 
 /// The longest error message a hostile input may produce: errors cut what they repeat of the
@@ -67,6 +69,9 @@ fn rich_policy() -> Policy {
         .unwrap();
     policy.delete_role(&o, gone).unwrap();
     policy.rename_role(&o, intern, "Trainee").unwrap();
+    policy
+        .set_role_description(&o, lead, "Nuit \"夜\" shift\nsecond line \\ end")
+        .unwrap();
     policy
 }
 
@@ -791,4 +796,428 @@ fn huge_strings_anywhere_give_short_messages() {
             &error[..80]
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 2: descriptions
+// ---------------------------------------------------------------------------------------------
+
+/// A version-2 document with one role whose description field is `field` (`"description":..`
+/// with its comma, or nothing).
+fn described(field: &str) -> String {
+    format!(
+        r#"{{"version":2,"plan":"pro","revision":0,"next_role_id":101,"custom_roles":[{{"id":100,"name":"Desk",{field}"cloned_from":4,"grants":{{"reply":"global"}}}}]}}"#
+    )
+}
+
+#[test]
+fn hostile_descriptions_are_refused_naming_the_role_with_short_messages() {
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let huge_wide = "é".repeat(2 * 1024 * 1024);
+    let refused: Vec<(&str, String, &str)> = vec![
+        (
+            "10 MB",
+            described(&format!(r#""description":"{huge}","#)),
+            "500",
+        ),
+        (
+            "4 MB of two-byte characters",
+            described(&format!(r#""description":"{huge_wide}","#)),
+            "500",
+        ),
+        (
+            "501 characters",
+            described(&format!(r#""description":"{}","#, "d".repeat(501))),
+            "500",
+        ),
+        ("bell", described(r#""description":"a\u0007b","#), "control"),
+        (
+            "escape sequence",
+            described(r#""description":"a\u001b[2Jb","#),
+            "control",
+        ),
+        (
+            "carriage return",
+            described(r#""description":"a\r\nb","#),
+            "control",
+        ),
+        (
+            "tab inside",
+            described(r#""description":"a\tb","#),
+            "control",
+        ),
+        ("nul", described(r#""description":"a\u0000b","#), "control"),
+        (
+            "C1 control",
+            described(r#""description":"a\u0085b","#),
+            "control",
+        ),
+        (
+            "leading space",
+            described(r#""description":" Desk","#),
+            "white space",
+        ),
+        (
+            "trailing line feed",
+            described(r#""description":"Desk\n","#),
+            "white space",
+        ),
+        (
+            "only spaces",
+            described(r#""description":"   ","#),
+            "white space",
+        ),
+        (
+            "huge white space around",
+            described(&format!(
+                r#""description":"{}Desk","#,
+                " ".repeat(1024 * 1024)
+            )),
+            "Desk",
+        ),
+        ("a number", described(r#""description":1,"#), "invalid type"),
+        (
+            "null",
+            described(r#""description":null,"#),
+            "role `Desk`: its description is missing",
+        ),
+        ("true", described(r#""description":true,"#), "invalid type"),
+        (
+            "a list",
+            described(r#""description":["Desk"],"#),
+            "invalid type",
+        ),
+        (
+            "an object",
+            described(r#""description":{"text":"Desk"},"#),
+            "invalid type",
+        ),
+        (
+            "twice",
+            described(r#""description":"a","description":"b","#),
+            "duplicate field `description`",
+        ),
+        (
+            "missing in version 2",
+            described(""),
+            "role `Desk`: its description is missing",
+        ),
+        (
+            "present in version 1",
+            described(r#""description":"","#).replace(r#""version":2"#, r#""version":1"#),
+            "role `Desk`: version 1 has no descriptions",
+        ),
+        (
+            "present in version 1, with text",
+            described(r#""description":"Desk","#).replace(r#""version":2"#, r#""version":1"#),
+            "version 1 has no descriptions",
+        ),
+    ];
+    for (what, doc, fragment) in &refused {
+        let error = load_no_panic(doc.as_bytes(), what)
+            .map_or_else(|e| e.to_string(), |_| format!("loaded: {what}"));
+        assert!(error.contains(fragment), "{what}: {error:.300}");
+        assert!(
+            error.len() < SHORT,
+            "{what}: message of {} bytes",
+            error.len()
+        );
+        assert!(
+            !error.chars().any(|c| c.is_control()),
+            "{what}: raw control character in {error:?}"
+        );
+        if !error.contains("invalid type") && !error.contains("duplicate field") {
+            assert!(
+                error.contains("Desk"),
+                "{what}: names the role: {error:.300}"
+            );
+        }
+    }
+    // What a policy can write loads, and saves back the same bytes.
+    for (what, field) in [
+        ("empty", r#""description":"","#.to_owned()),
+        (
+            "line feeds inside",
+            r#""description":"a\nb\n\nc","#.to_owned(),
+        ),
+        (
+            "500 characters",
+            format!(r#""description":"{}","#, "d".repeat(500)),
+        ),
+        (
+            "500 four-byte characters",
+            format!(r#""description":"{}","#, "🦀".repeat(500)),
+        ),
+        (
+            "escaped quotes and backslashes",
+            r#""description":"\"a\" \\ b","#.to_owned(),
+        ),
+    ] {
+        let doc = described(&field);
+        let policy = load_no_panic(doc.as_bytes(), what).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(save(&policy), doc, "{what}");
+        exercise(&policy, what);
+    }
+    // The same limits through the governed method, with a short message and nothing changed.
+    let mut policy = rich_policy();
+    let before = policy.clone();
+    for text in [huge.as_str(), "a\u{7}b", &"é".repeat(501)] {
+        let error = policy
+            .set_role_description(&owner(), RoleId(102), text)
+            .expect_err("refused");
+        assert!(
+            error.to_string().len() < SHORT,
+            "{} bytes",
+            error.to_string().len()
+        );
+        assert_eq!(policy, before);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension names in documents
+// ---------------------------------------------------------------------------------------------
+
+/// A host's vocabulary: a conversation and an account extension.
+fn vocabulary() -> Vocabulary {
+    Vocabulary::new([
+        ExtensionPermission::new("merge_conversations", PermissionKind::Conversation)
+            .requires(Permissions::VIEW_CONVERSATIONS),
+        ExtensionPermission::new("manage_api_tokens", PermissionKind::Account),
+    ])
+    .unwrap()
+}
+
+/// A version-2 document with one role holding `grants` (the inside of the object).
+fn granting(grants: &str) -> String {
+    format!(
+        r#"{{"version":2,"plan":"pro","revision":4,"next_role_id":101,"custom_roles":[{{"id":100,"name":"Desk","description":"","cloned_from":4,"grants":{{{grants}}}}}]}}"#
+    )
+}
+
+/// Loads with `vocabulary`, strictly or keeping the unknown, turning a panic into a failure.
+fn load_with(doc: &str, vocabulary: &Vocabulary, keep: bool) -> Result<Policy, PolicyError> {
+    catch_unwind(AssertUnwindSafe(|| {
+        if keep {
+            Policy::from_json_keeping_unknown(doc, vocabulary)
+        } else {
+            Policy::from_json(doc, vocabulary)
+        }
+    }))
+    .unwrap_or_else(|_| panic!("loading panicked on {doc:.300}"))
+}
+
+#[test]
+fn unknown_misspelled_and_duplicated_extension_names() {
+    let vocabulary = vocabulary();
+    // (what, grants, refused strictly naming, kept when keeping the unknown?)
+    #[rustfmt::skip]
+    let cases: Vec<(&str, &str, &str, Option<&str>)> = vec![
+        ("unknown extension", r#""reply":"global","time_entries":"group""#, "time_entries", Some("time_entries")),
+        ("misspelled: one letter short", r#""merge_conversation":"group""#, "merge_conversation", Some("merge_conversation")),
+        ("misspelled: one letter more", r#""merge_conversationss":"group""#, "merge_conversationss", Some("merge_conversationss")),
+        ("misspelled: built-in name", r#""replies":"global""#, "replies", Some("replies")),
+        ("the name of another host's extension", r#""sla_policies":"global""#, "sla_policies", Some("sla_policies")),
+    ];
+    for (what, grants, named, kept) in cases {
+        let doc = granting(grants);
+        let error = load_with(&doc, &vocabulary, false)
+            .expect_err(what)
+            .to_string();
+        assert!(
+            error.contains(&format!("unknown permission `{named}` in role `Desk`")),
+            "{what}: {error}"
+        );
+        let policy = load_with(&doc, &vocabulary, true).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let found: Vec<&str> = policy
+            .role(RoleId(100))
+            .unwrap()
+            .kept_grants()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(found, kept.into_iter().collect::<Vec<_>>(), "{what}");
+        assert_eq!(save(&policy), doc, "{what}: written back unchanged");
+        // Plain serde refuses it as well.
+        assert!(serde_json::from_str::<Policy>(&doc).is_err(), "{what}");
+    }
+    // Refused whether or not the unknown is kept.
+    #[rustfmt::skip]
+    let refused: Vec<(&str, String, &str)> = vec![
+        ("a known extension twice", granting(r#""merge_conversations":"group","merge_conversations":"global""#), "permission `merge_conversations` is listed twice in role `Desk`"),
+        ("a known extension twice, same scope", granting(r#""merge_conversations":"group","reply":"global","merge_conversations":"group""#), "listed twice"),
+        ("an account extension at Group", granting(r#""manage_api_tokens":"group""#), "account permission `manage_api_tokens` has no scope"),
+        ("a known extension at an unknown scope", granting(r#""merge_conversations":"team""#), "unknown scope `team` for permission `merge_conversations`"),
+        ("an unknown extension at an unknown scope", granting(r#""time_entries":"team""#), "unknown scope `team` for permission `time_entries`"),
+        ("an unknown extension as a number", granting(r#""time_entries":1"#), "invalid type"),
+    ];
+    for (what, doc, fragment) in &refused {
+        for keep in [false, true] {
+            let error = load_with(doc, &vocabulary, keep)
+                .expect_err(what)
+                .to_string();
+            assert!(error.contains(fragment), "{what} (keep: {keep}): {error}");
+        }
+    }
+    // An unknown name twice: strictly it is unknown; kept, it is a duplicate.
+    let twice = granting(r#""time_entries":"group","reply":"global","time_entries":"global""#);
+    let error = load_with(&twice, &vocabulary, false)
+        .expect_err("strict")
+        .to_string();
+    assert!(
+        error.contains("unknown permission `time_entries`"),
+        "{error}"
+    );
+    assert_eq!(
+        load_with(&twice, &vocabulary, true),
+        Err(PolicyError::DuplicatePermission {
+            permission: "time_entries".into(),
+            role: "Desk".into()
+        })
+    );
+    // A huge unknown name gives a short message, strictly; kept, it is written back whole.
+    let huge = "x".repeat(1024 * 1024);
+    let doc = granting(&format!(r#""{huge}":"global""#));
+    let error = load_with(&doc, &vocabulary, false)
+        .expect_err("huge")
+        .to_string();
+    assert!(error.len() < SHORT, "{} bytes", error.len());
+}
+
+/// A name no vocabulary can declare (not snake_case ASCII of at most 64 characters) cannot
+/// have been written by a newer replica: even when keeping the unknown it should be refused,
+/// naming it, as "Loading untrusted JSON ... rejects ... unknown permission names" asks.
+#[test]
+fn names_no_vocabulary_can_declare_are_refused_even_when_keeping() {
+    let long = "y".repeat(65);
+    for name in [
+        "Merge_conversations",
+        "merge conversations",
+        "merge_conversations ",
+        "merge-conversations",
+        "",
+        "\\u0007",
+        long.as_str(),
+        "1st_line",
+    ] {
+        let doc = granting(&format!(r#""{name}":"global""#));
+        assert!(
+            load_with(&doc, &vocabulary(), true).is_err(),
+            "kept {name:?}"
+        );
+    }
+}
+
+/// `grants` for role "Desk": `known` built-in or extension names at valid scopes, `kept` unknown
+/// ones, and a last entry.
+fn long_grants(known: &[&str], kept: usize, last: &str) -> String {
+    let mut entries: Vec<String> = known
+        .iter()
+        .map(|name| {
+            let kind = Permissions::from_permission_name(name).and_then(Permissions::kind);
+            let scope = if kind == Some(PermissionKind::Conversation) {
+                "group"
+            } else {
+                "global"
+            };
+            format!(r#""{name}":"{scope}""#)
+        })
+        .collect();
+    entries.extend((0..kept).map(|n| format!(r#""newer_{n:02}":"global""#)));
+    if !last.is_empty() {
+        entries.push(last.to_owned());
+    }
+    entries.join(",")
+}
+
+/// The grants object is read up to one entry past the most a role can hold (64), so that an
+/// invalid entry in 65th place is still seen and refused, never skipped: were one entry fewer
+/// read, the 65-entry documents below would load with the offending entry silently dropped
+/// (and 65 distinct grants would load as 64).
+#[test]
+fn an_invalid_grant_after_the_valid_ones_is_refused_naming_it() {
+    // The nineteen built-in permissions a custom role may hold, in bit order.
+    let nineteen: Vec<&str> = Permissions::permission_names()
+        .map(|(name, _)| name)
+        .filter(|name| *name != "manage_custom_roles")
+        .collect();
+    assert_eq!(nineteen.len(), 19);
+    assert_eq!(nineteen[18], "manage_account");
+    let builtin = Vocabulary::builtin();
+    let one_extension = vocabulary();
+    let mut twenty = nineteen.clone();
+    twenty.push("merge_conversations");
+    let desk = || "Desk".to_owned();
+    // (what, grants, vocabulary, keep the unknown?, entries, the error)
+    #[rustfmt::skip]
+    let cases: Vec<(&str, String, &Vocabulary, bool, usize, PolicyError)> = vec![
+        // 20 valid entries, then an invalid one.
+        ("20 valid, then an unknown name", long_grants(&twenty, 0, r#""bogus":"global""#), &one_extension, false, 21,
+            PolicyError::UnknownPermission { permission: "bogus".into(), role: desk() }),
+        ("20 valid, then a duplicate", long_grants(&twenty, 0, r#""reply":"restricted""#), &one_extension, false, 21,
+            PolicyError::DuplicatePermission { permission: "reply".into(), role: desk() }),
+        ("20 valid, then manage_custom_roles", long_grants(&twenty, 0, r#""manage_custom_roles":"global""#), &one_extension, true, 21,
+            PolicyError::ManageCustomRolesOnCustomRole { role: desk() }),
+        ("19 known and one kept, then an unknown scope", long_grants(&nineteen, 1, r#""zz_last":"galactic""#), &builtin, true, 21,
+            PolicyError::UnknownScope { scope: "galactic".into(), permission: "zz_last".into(), role: desk() }),
+        // 64 entries, as many as a role can hold, then an invalid 65th.
+        ("19 known and 45 kept, then an unknown scope", long_grants(&nineteen, 45, r#""zz_last":"galactic""#), &builtin, true, 65,
+            PolicyError::UnknownScope { scope: "galactic".into(), permission: "zz_last".into(), role: desk() }),
+        ("19 known and 45 kept, then a kept name again", long_grants(&nineteen, 45, r#""newer_00":"group""#), &builtin, true, 65,
+            PolicyError::DuplicatePermission { permission: "newer_00".into(), role: desk() }),
+        ("19 known and 45 kept, then a known one again", long_grants(&nineteen, 45, r#""view_people":"global""#), &builtin, true, 65,
+            PolicyError::DuplicatePermission { permission: "view_people".into(), role: desk() }),
+        ("19 known and 45 kept, then manage_custom_roles", long_grants(&nineteen, 45, r#""manage_custom_roles":"global""#), &builtin, true, 65,
+            PolicyError::ManageCustomRolesOnCustomRole { role: desk() }),
+        ("18 known and 46 kept, then an account permission at Group", long_grants(&nineteen[..18], 46, r#""manage_account":"group""#), &builtin, true, 65,
+            PolicyError::ScopedAccountPermission { permission: "manage_account", scope: Scope::Group, role: desk() }),
+        ("20 known and 44 kept, then a known extension again", long_grants(&twenty, 44, r#""merge_conversations":"global""#), &one_extension, true, 65,
+            PolicyError::DuplicatePermission { permission: "merge_conversations".into(), role: desk() }),
+        ("65 distinct grants", long_grants(&nineteen, 46, ""), &builtin, true, 65,
+            PolicyError::TooManyGrants { role: desk() }),
+    ];
+    for (what, grants, vocabulary, keep, entries, error) in cases {
+        assert_eq!(grants.matches(r#"":""#).count(), entries, "{what}: entries");
+        let doc = granting(&grants);
+        assert_eq!(
+            load_with(&doc, vocabulary, keep),
+            Err(error.clone()),
+            "{what}"
+        );
+        let message = error.to_string();
+        assert!(message.contains("Desk"), "{what}: {message}");
+        if !matches!(error, PolicyError::TooManyGrants { .. }) {
+            let last = grants.rsplit(',').next().unwrap_or("");
+            let name = last.split('"').nth(1).unwrap_or("");
+            assert!(message.contains(name), "{what}: {message} names {name}");
+        }
+    }
+    // Exactly 64 entries (19 known, 45 kept) load and save back the same.
+    let doc = granting(&long_grants(&nineteen, 45, ""));
+    let policy = load_with(&doc, &builtin, true).expect("64 entries load");
+    assert_eq!(save(&policy), doc);
+    assert_eq!(policy.role(RoleId(100)).unwrap().kept_grants().count(), 45);
+    // With 44 extensions, 63 grants (all but manage_custom_roles) load strictly; a 64th
+    // unknown one is refused, naming it.
+    let extensions: Vec<ExtensionPermission> = (0..44)
+        .map(|n| {
+            let name: &'static str = Box::leak(format!("ext_{n:02}").into_boxed_str());
+            ExtensionPermission::new(name, PermissionKind::Account)
+        })
+        .collect();
+    let full = Vocabulary::new(extensions).unwrap();
+    let names: Vec<String> = (0..44).map(|n| format!("ext_{n:02}")).collect();
+    let mut known = nineteen.clone();
+    known.extend(names.iter().map(String::as_str));
+    let all = granting(&long_grants(&known, 0, ""));
+    let policy = load_with(&all, &full, false).expect("63 grants load");
+    assert_eq!(policy.role(RoleId(100)).unwrap().grants().count(), 63);
+    assert_eq!(save(&policy), all);
+    let one_more = granting(&long_grants(&known, 0, r#""zz_unknown":"global""#));
+    assert_eq!(
+        load_with(&one_more, &full, false),
+        Err(PolicyError::UnknownPermission {
+            permission: "zz_unknown".into(),
+            role: desk()
+        })
+    );
 }

@@ -1,29 +1,31 @@
 //! The hot path allocates nothing: `check` (allowed and denied, at every scope, for every kind
-//! of permission, with and without view-only groups), `allowed` (the action set of a resource,
-//! on every kind of resource), `filter` and `ConversationFilter::matches`.
+//! of permission, with and without view-only groups and extension permissions), `allowed`
+//! (the action set of a resource, on every kind of resource), `filter` and
+//! `ConversationFilter::matches`; and a `GroupList` of up to eight groups built from SQL rows.
 //!
 //! A counting global allocator wraps the system one. It counts only on the thread that set its
-//! flag, and this file holds a single test, so neither the test harness nor another test can
-//! add to the count. Fixtures are built before counting starts; formatting a `Decision`
-//! (which writes into a `String`) is not part of the hot path and is not measured.
+//! flag (a thread-local), so neither the test harness nor another test running on another
+//! thread can add to the count. Fixtures are built before counting starts; formatting a
+//! `Decision` (which writes into a `String`) is not part of the hot path and is not measured.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use helpdesk_policy::{
-    AboutUser, Account, BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, Resource,
-    RoleId, Scope, Subject, Team, UserId,
+    AboutUser, Account, BuiltInRole, Conversation, ExtensionPermission, GroupId, GroupList,
+    PermissionKind, Permissions, Plan, Policy, Resource, RoleId, Scope, Subject, Team, UserId,
+    Vocabulary,
 };
-
-/// Allocations (alloc, alloc_zeroed, realloc) made while counting was on.
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// Whether this thread's allocations count. `const`-initialised `Cell<bool>`: reading it
     /// never allocates and registers no destructor, so the allocator may use it.
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    /// Allocations (alloc, alloc_zeroed, realloc) this thread made while counting was on. Per
+    /// thread, like the flag, so that tests counting at the same time on other threads never
+    /// add to each other's counts.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 struct CountingAllocator;
@@ -31,7 +33,7 @@ struct CountingAllocator;
 impl CountingAllocator {
     fn note(&self) {
         if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|count| count.set(count.get() + 1));
         }
     }
 }
@@ -68,11 +70,11 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Runs `f` with counting on for this thread and returns how many allocations it made.
 fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = ALLOCATIONS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
     f();
     COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.load(Ordering::SeqCst) - before
+    ALLOCATIONS.with(Cell::get) - before
 }
 
 /// One action set to repeat: who, on which resource, and the expected set.
@@ -422,4 +424,140 @@ fn check_and_filter_allocate_nothing() {
         black_box(sentence);
     });
     assert!(display > 0, "the counting allocator saw nothing");
+}
+
+#[test]
+fn group_lists_of_up_to_eight_groups_allocate_nothing() {
+    let rows: Vec<[i64; 8]> = vec![[1, 2, 3, 4, 5, 6, 7, 8], [-1, 2, -3, 4, i64::MAX, 0, 9, 10]];
+    let policy = Policy::new(Plan::Pro);
+    let sales = BuiltInRole::SalesUser.id();
+    let conversation = Conversation {
+        group: Some(GroupId(4)),
+        ..Conversation::default()
+    };
+    let mut allowed = 0;
+    let mut lengths = 0;
+    let counted = allocations_in(|| {
+        for row in &rows {
+            for _ in 0..1_000 {
+                // From SQL integers, pushed one by one, collected, cloned and extended up to eight.
+                let from_rows = GroupList::from_sql_ids(black_box(*row));
+                let mut pushed = GroupList::new();
+                for &id in black_box(row) {
+                    pushed.push_sql_id(id);
+                }
+                let mut extended: GroupList = from_rows.iter().copied().take(4).collect();
+                extended.extend(from_rows.iter().copied().skip(4));
+                let copy = black_box(&pushed).clone();
+                let subject = Subject::new(UserId(7), sales, &copy);
+                if policy
+                    .check(&subject, Permissions::REPLY, &conversation)
+                    .is_allowed()
+                {
+                    allowed += 1;
+                }
+                lengths += from_rows.len() + pushed.len() + extended.len();
+                assert!(!pushed.spilled() && !extended.spilled());
+            }
+        }
+    });
+    assert_eq!(
+        counted, 0,
+        "group lists of up to eight allocated {counted} times"
+    );
+    assert_eq!(allowed, 2_000);
+    assert_eq!(lengths, 1_000 * (8 * 3 + 6 * 3));
+    // The counter sees a ninth group move the list to the heap.
+    let spilled = allocations_in(|| {
+        let nine = GroupList::from_sql_ids(black_box(0..9));
+        black_box(nine);
+    });
+    assert!(
+        spilled > 0,
+        "a list of nine groups must allocate, and be seen to"
+    );
+}
+
+#[test]
+fn checks_with_extension_permissions_allocate_nothing() {
+    let kinds = [
+        PermissionKind::Conversation,
+        PermissionKind::Team,
+        PermissionKind::Account,
+    ];
+    let extensions: Vec<ExtensionPermission> = (0..44)
+        .map(|n| {
+            let name: &'static str = Box::leak(format!("ext_{n:02}").into_boxed_str());
+            let extension = ExtensionPermission::new(name, kinds[n % 3]);
+            if n % 3 == 2 {
+                extension.default_grant(BuiltInRole::SupportAgent, Scope::Global)
+            } else {
+                extension.default_grant(BuiltInRole::SalesUser, Scope::Group)
+            }
+        })
+        .collect();
+    let vocabulary = Vocabulary::new(extensions).unwrap();
+    let mut policy = Policy::with_vocabulary(Plan::Pro, vocabulary);
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    let custom = policy
+        .clone_role(&owner, BuiltInRole::SalesUser.id(), "Night")
+        .unwrap();
+    let top = Permissions::from_bits_retain(1 << 63);
+    policy
+        .grant(&owner, custom, top, Scope::Restricted)
+        .unwrap();
+    let groups = [GroupId(2)];
+    let me = UserId(7);
+    let subjects = [
+        Subject::new(me, BuiltInRole::SalesUser.id(), &groups),
+        Subject::new(me, BuiltInRole::SupportAgent.id(), &groups),
+        Subject::new(me, custom, &groups),
+    ];
+    let in_group = Conversation {
+        group: Some(GroupId(2)),
+        ..Conversation::default()
+    };
+    let elsewhere = Conversation {
+        group: Some(GroupId(9)),
+        assignee: Some(me),
+        participants: &[],
+    };
+    let asks = [
+        Permissions::from_bits_retain(1 << 20),
+        Permissions::from_bits_retain(1 << 21),
+        Permissions::from_bits_retain(1 << 22),
+        top,
+        Permissions::REPLY | Permissions::from_bits_retain(1 << 20),
+    ];
+    let resources: [&dyn Resource; 4] = [&in_group, &elsewhere, &Team(GroupId(2)), &Account];
+    let mut allowed = 0_usize;
+    let mut denied = 0_usize;
+    let counted = allocations_in(|| {
+        for _ in 0..1_000 {
+            for subject in &subjects {
+                for resource in resources {
+                    for ask in asks {
+                        if black_box(policy.check(black_box(subject), ask, resource)).is_allowed() {
+                            allowed += 1;
+                        } else {
+                            denied += 1;
+                        }
+                    }
+                    black_box(policy.allowed(subject, resource));
+                }
+                for ask in asks {
+                    let filter = policy.filter(black_box(subject), ask);
+                    black_box(filter.matches(&in_group));
+                }
+            }
+        }
+    });
+    assert_eq!(
+        counted, 0,
+        "checks with extensions allocated {counted} times"
+    );
+    assert!(
+        allowed > 0 && denied > 0,
+        "{allowed} allowed, {denied} denied"
+    );
 }

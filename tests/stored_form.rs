@@ -1,10 +1,14 @@
-//! The stored form (issue 3, point 7): save → load → save gives the same bytes and the same
-//! decisions; the JSON has the documented shape; loading refuses, with a message naming the
-//! offending item, anything a policy could not have written; and the README's example loads.
+//! The stored form (issue 3, point 7; issue 10, point 6): save → load → save gives the same
+//! bytes and the same decisions; the JSON has the documented shape (version 2, with each custom
+//! role's description after its name); checked-in fixtures of version 1 (written by 0.1, byte
+//! for byte) and version 2 load, version 1 to the same roles, grants, ids, plan and revision
+//! with empty descriptions, saving as version 2, and version 2 round trips byte for byte;
+//! loading refuses, with a message naming the offending item, anything a policy could not have
+//! written; and the README's example loads.
 
 use helpdesk_policy::{
-    AboutUser, Account, BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, RoleId,
-    Scope, Subject, Team, UserId,
+    AboutUser, Account, BuiltInRole, Conversation, ExtensionPermission, GroupId, PermissionKind,
+    Permissions, Plan, Policy, RoleId, Scope, Subject, Team, UserId, Vocabulary,
 };
 
 const ACCOUNT_ADMIN: RoleId = BuiltInRole::AccountAdmin.id();
@@ -194,7 +198,7 @@ fn a_new_policy_stores_no_roles() {
         assert_eq!(
             save(&Policy::new(plan)),
             format!(
-                r#"{{"version":1,"plan":"{name}","revision":0,"next_role_id":100,"custom_roles":[]}}"#
+                r#"{{"version":2,"plan":"{name}","revision":0,"next_role_id":100,"custom_roles":[]}}"#
             ),
             "{plan:?}"
         );
@@ -228,15 +232,16 @@ fn the_json_has_the_documented_shape() {
         policy.grant(&o, regional, Permissions::VIEW_REPORTS, Scope::Group),
         policy.delete_role(&o, temp),
     ]);
+    steps.push(policy.set_role_description(&o, regional, "Works the EMEA queue.\nNo \"billing\"."));
     assert!(steps.iter().all(Result::is_ok), "{steps:?}");
     let expected = concat!(
-        r#"{"version":1,"plan":"pro","revision":8,"next_role_id":103,"custom_roles":["#,
-        r#"{"id":100,"name":"Intern","cloned_from":4,"grants":{"#,
+        r#"{"version":2,"plan":"pro","revision":9,"next_role_id":103,"custom_roles":["#,
+        r#"{"id":100,"name":"Intern","description":"","cloned_from":4,"grants":{"#,
         r#""view_conversations":"global","add_private_note":"group","#,
         r#""assign_conversation":"global","resolve_conversation":"global","#,
         r#""view_people":"global","edit_people":"global","view_contact_details":"global","#,
         r#""edit_own_profile":"global"}},"#,
-        r#"{"id":101,"name":"Regional Agent","cloned_from":100,"grants":{"#,
+        r#"{"id":101,"name":"Regional Agent","description":"Works the EMEA queue.\nNo \"billing\".","cloned_from":100,"grants":{"#,
         r#""view_conversations":"restricted","add_private_note":"group","#,
         r#""assign_conversation":"global","resolve_conversation":"global","#,
         r#""view_reports":"group","#,
@@ -328,8 +333,11 @@ fn the_readme_stored_form_example_loads() {
         Some(Scope::Group)
     );
     assert_eq!(intern.scope_of(Permissions::REPLY), None);
-    // Saving it gives the same document, compact.
-    let as_written: serde_json::Value = serde_json::from_str(example).expect("valid JSON");
+    // Saving it gives the same document, compact (as version 2 if it was written as 1).
+    let mut as_written: serde_json::Value = serde_json::from_str(example).expect("valid JSON");
+    if as_written["version"] == 1 {
+        upgrade(&mut as_written);
+    }
     let saved: serde_json::Value = serde_json::from_str(&save(&policy)).expect("valid JSON");
     assert_eq!(saved, as_written);
 }
@@ -339,9 +347,9 @@ fn the_readme_stored_form_example_loads() {
 
 /// A valid stored policy, exactly as this crate writes it: role 101 was deleted.
 const VALID: &str = concat!(
-    r#"{"version":1,"plan":"pro","revision":7,"next_role_id":103,"custom_roles":["#,
-    r#"{"id":100,"name":"Intern","cloned_from":4,"grants":{"view_conversations":"global","add_private_note":"group","view_people":"global"}},"#,
-    r#"{"id":102,"name":"Regional Agent","cloned_from":100,"grants":{"view_conversations":"group","reply":"group"}}"#,
+    r#"{"version":2,"plan":"pro","revision":7,"next_role_id":103,"custom_roles":["#,
+    r#"{"id":100,"name":"Intern","description":"","cloned_from":4,"grants":{"view_conversations":"global","add_private_note":"group","view_people":"global"}},"#,
+    r#"{"id":102,"name":"Regional Agent","description":"Two\nlines","cloned_from":100,"grants":{"view_conversations":"group","reply":"group"}}"#,
     r#"]}"#
 );
 
@@ -454,24 +462,34 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
         ),
         // Versions and plans.
         (
-            "format version 2",
-            Replace(r#""version":1"#, r#""version":2"#),
-            "unknown format version `2`",
+            "format version 3",
+            Replace(r#""version":2"#, r#""version":3"#),
+            "unknown format version `3`",
         ),
         (
             "format version 0",
-            Replace(r#""version":1"#, r#""version":0"#),
+            Replace(r#""version":2"#, r#""version":0"#),
             "unknown format version `0`",
         ),
         (
             "a newer format with fields this crate does not know",
-            Whole(r#"{"version":2,"plan":"pro","tenants":[{"id":1}]}"#.into()),
-            "unknown format version `2`",
+            Whole(r#"{"version":3,"plan":"pro","tenants":[{"id":1}]}"#.into()),
+            "unknown format version `3`",
         ),
         (
             "version as a string",
-            Replace(r#""version":1"#, r#""version":"1""#),
-            "invalid type: string \"1\"",
+            Replace(r#""version":2"#, r#""version":"2""#),
+            "invalid type: string \"2\"",
+        ),
+        (
+            "version 1 with descriptions",
+            Replace(r#""version":2"#, r#""version":1"#),
+            "role `Intern`: version 1 has no descriptions",
+        ),
+        (
+            "version 2 without a description",
+            Replace(r#""name":"Intern","description":"","#, r#""name":"Intern","#),
+            "role `Intern`: its description is missing",
         ),
         (
             "unknown plan",
@@ -541,8 +559,8 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
         (
             "duplicate id",
             Replace(
-                r#"{"id":102,"name":"Regional Agent","cloned_from":100"#,
-                r#"{"id":100,"name":"Regional Agent","cloned_from":4"#,
+                r#"{"id":102,"name":"Regional Agent","description":"Two\nlines","cloned_from":100"#,
+                r#"{"id":100,"name":"Regional Agent","description":"Two\nlines","cloned_from":4"#,
             ),
             "role id `100` is listed twice",
         ),
@@ -611,6 +629,11 @@ fn bad_documents() -> Vec<(&'static str, Mutation, &'static str)> {
             "unknown role field",
             Replace(r#""name":"Intern""#, r#""name":"Intern","colour":"red""#),
             "unknown field `colour`",
+        ),
+        (
+            "description spelled otherwise",
+            Replace(r#""description":"Two\nlines""#, r#""descr":"Two\nlines""#),
+            "unknown field `descr`",
         ),
         (
             "missing field",
@@ -698,9 +721,263 @@ fn loading_never_panics_on_damaged_documents() {
 fn the_positional_array_form_is_refused() {
     for document in [
         r#"[1,"pro",0,100,[]]"#,
+        r#"[2,"pro",0,100,[]]"#,
         r#"[1,"pro",0,101,[[100,"Intern",4,{"reply":"global"}]]]"#,
+        r#"[2,"pro",0,101,[[100,"Intern","",4,{"reply":"global"}]]]"#,
         r#"{"version":1,"plan":"pro","revision":0,"next_role_id":101,"custom_roles":[[100,"Intern",4,{}]]}"#,
+        r#"{"version":2,"plan":"pro","revision":0,"next_role_id":101,"custom_roles":[[100,"Intern","",4,{}]]}"#,
     ] {
         assert!(load(document).is_err(), "loaded {document}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 1 and version 2: checked-in fixtures
+
+/// Written by helpdesk-policy 0.1 (commit deca9d1) with `serde_json::to_string_pretty`, byte
+/// for byte, from the calls of [`written_by_0_1`].
+const V1: &str = include_str!("fixtures/policy-v1.json");
+/// Written by this crate with `serde_json::to_string_pretty`, from the calls of
+/// [`written_as_v2`].
+const V2: &str = include_str!("fixtures/policy-v2.json");
+
+/// The calls that made the version-1 fixture under 0.1, replayed with this crate.
+fn written_by_0_1() -> Policy {
+    let mut p = Policy::new(Plan::Pro);
+    let o = owner();
+    let intern = p.clone_role(&o, SUPPORT_AGENT, "Intern").expect("100");
+    let steps = [
+        p.revoke(&o, intern, Permissions::REPLY),
+        p.grant(&o, intern, Permissions::ADD_PRIVATE_NOTE, Scope::Group),
+    ];
+    let writer = p
+        .clone_role(&o, SUPPORT_MANAGER, "FAQ Writer")
+        .expect("101");
+    let more = [p.revoke(
+        &o,
+        writer,
+        Permissions::MANAGE_CAMPAIGNS | Permissions::CONVERSATION_KIND,
+    )];
+    let regional = p.clone_role(&o, intern, "Regional Agent").expect("102");
+    let deputy = p.clone_role(&o, ACCOUNT_ADMIN, "Deputy").expect("103");
+    let temp = p.clone_role(&o, RESTRICTED_USER, "Temp").expect("104");
+    let night = p
+        .clone_role(&o, BuiltInRole::SalesUser.id(), "Night \"shift\"")
+        .expect("105");
+    let rest = [
+        p.grant(&o, regional, Permissions::CONVERSATION_KIND, Scope::Group),
+        p.grant(&o, regional, Permissions::VIEW_REPORTS, Scope::Restricted),
+        p.grant(&o, deputy, Permissions::EXPORT_REPORTS, Scope::Group),
+        p.rename_role(&o, deputy, "Deputy Ünïcode 🦀"),
+        p.grant(&o, night, Permissions::VIEW_DASHBOARD, Scope::Restricted),
+        p.delete_role(&o, temp),
+        p.set_plan(Plan::Growth),
+        p.set_plan(Plan::Enterprise),
+    ];
+    let all: Vec<_> = steps.iter().chain(&more).chain(&rest).collect();
+    assert!(all.iter().all(|r| r.is_ok()), "{all:?}");
+    p
+}
+
+/// The version-2 fixture: the same policy, then descriptions (one with line feeds, one with
+/// other scripts), a role saved at once, and one more role.
+fn written_as_v2() -> Policy {
+    let mut p = written_by_0_1();
+    let o = owner();
+    let steps = [
+        p.set_role_description(&o, RoleId(100), "Learns the ropes: notes, no replies"),
+        p.set_role_description(
+            &o,
+            RoleId(102),
+            "Works the EMEA queue.\nEscalates \"billing\" to the FAQ writers.\n",
+        ),
+        p.set_role_description(&o, RoleId(103), "Stands in for the owner — 代理 🦀"),
+        p.set_grants(
+            &o,
+            RoleId(105),
+            [
+                (
+                    Permissions::VIEW_CONVERSATIONS | Permissions::REPLY,
+                    Scope::Group,
+                ),
+                (Permissions::ADD_PRIVATE_NOTE, Scope::Restricted),
+                (
+                    Permissions::EDIT_OWN_PROFILE | Permissions::VIEW_PEOPLE,
+                    Scope::Global,
+                ),
+            ],
+        ),
+        p.clone_role(&o, RoleId(105), "Weekend").map(drop),
+    ];
+    assert!(steps.iter().all(Result::is_ok), "{steps:?}");
+    p
+}
+
+/// A version-1 document as version 2 writes it: the version, and an empty description per role.
+fn upgrade(document: &mut serde_json::Value) {
+    document["version"] = 2.into();
+    for role in document["custom_roles"].as_array_mut().expect("roles") {
+        role.as_object_mut()
+            .expect("a role object")
+            .insert("description".into(), "".into());
+    }
+}
+
+/// Asserts that `policy` holds exactly what `document` stores: plan, revision, next id, and
+/// each custom role's id, name, description, source and grants (read from the JSON itself).
+fn assert_holds(policy: &Policy, document: &serde_json::Value, what: &str) {
+    assert_eq!(policy.plan().to_string(), document["plan"], "{what}: plan");
+    assert_eq!(policy.revision(), document["revision"], "{what}: revision");
+    assert_eq!(
+        u64::from(policy.next_role_id().0),
+        document["next_role_id"],
+        "{what}: next id"
+    );
+    let stored = document["custom_roles"].as_array().expect("roles");
+    let custom: Vec<_> = policy.roles().filter(|r| r.is_custom()).collect();
+    assert_eq!(custom.len(), stored.len(), "{what}: role count");
+    for (role, entry) in custom.iter().zip(stored) {
+        assert_eq!(u64::from(role.id().0), entry["id"], "{what}");
+        assert_eq!(role.name(), entry["name"], "{what}");
+        let description = entry
+            .get("description")
+            .and_then(|d| d.as_str())
+            .unwrap_or("");
+        assert_eq!(role.description(), description, "{what}: {}", role.name());
+        assert_eq!(
+            role.cloned_from().map(|id| u64::from(id.0)),
+            entry["cloned_from"].as_u64(),
+            "{what}: {}",
+            role.name()
+        );
+        let grants: Vec<(String, String)> = entry["grants"]
+            .as_object()
+            .expect("grants")
+            .iter()
+            .map(|(p, s)| (p.clone(), s.as_str().expect("scope").to_owned()))
+            .collect();
+        let held: Vec<(String, String)> = role
+            .grants()
+            .map(|(p, s)| {
+                (
+                    p.permission_name().expect("built-in").to_owned(),
+                    s.as_str().to_owned(),
+                )
+            })
+            .collect();
+        let mut grants_sorted = grants.clone();
+        grants_sorted.sort();
+        let mut held_sorted = held.clone();
+        held_sorted.sort();
+        assert_eq!(held_sorted, grants_sorted, "{what}: {}", role.name());
+    }
+}
+
+#[test]
+fn the_v1_fixture_was_written_by_0_1_and_loads_to_the_same_policy() {
+    assert!(
+        V1.starts_with("{\n  \"version\": 1,\n"),
+        "a pretty version-1 document"
+    );
+    assert!(!V1.contains("description"), "version 1 has no descriptions");
+    let document: serde_json::Value = serde_json::from_str(V1).expect("JSON");
+    let loaded = load(V1).expect("version 1 loads");
+    assert_holds(&loaded, &document, "v1");
+    assert!(loaded
+        .roles()
+        .filter(|r| r.is_custom())
+        .all(|r| r.description().is_empty()));
+    assert!(
+        loaded.role(RoleId(104)).is_none(),
+        "the deleted role stays deleted"
+    );
+    // The same calls under this crate make the same policy, deciding the same.
+    let replayed = written_by_0_1();
+    assert_eq!(loaded, replayed);
+    assert_eq!(decisions(&loaded), decisions(&replayed));
+    // Loading with a vocabulary, strict or keeping, gives the same custom roles.
+    let vocabulary = Vocabulary::new([ExtensionPermission::new(
+        "merge_conversations",
+        PermissionKind::Conversation,
+    )])
+    .expect("vocabulary");
+    for (what, policy) in [
+        ("from_json", Policy::from_json(V1, &Vocabulary::builtin())),
+        (
+            "from_json with extensions",
+            Policy::from_json(V1, &vocabulary),
+        ),
+        (
+            "keeping unknown",
+            Policy::from_json_keeping_unknown(V1, &vocabulary),
+        ),
+    ] {
+        let policy = policy.unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_holds(&policy, &document, what);
+        assert_eq!(save(&policy), save(&loaded), "{what}");
+    }
+}
+
+#[test]
+fn a_v1_document_saves_as_v2_with_empty_descriptions_after_the_names() {
+    let loaded = load(V1).expect("version 1 loads");
+    let saved = save(&loaded);
+    let mut expected: serde_json::Value = serde_json::from_str(V1).expect("JSON");
+    upgrade(&mut expected);
+    let as_saved: serde_json::Value = serde_json::from_str(&saved).expect("JSON");
+    assert_eq!(as_saved, expected);
+    assert!(
+        saved.starts_with(r#"{"version":2,"plan":"enterprise","revision":17,"#),
+        "{saved}"
+    );
+    for role in loaded.roles().filter(|r| r.is_custom()) {
+        let name = serde_json::to_string(role.name()).expect("name");
+        let fragment = format!(r#""name":{name},"description":"","cloned_from":"#);
+        assert!(saved.contains(&fragment), "{fragment} in {saved}");
+    }
+    // And that version-2 document loads to the same policy and saves to the same bytes.
+    let again = load(&saved).expect("version 2 loads");
+    assert_eq!(again, loaded);
+    assert_eq!(save(&again), saved);
+}
+
+#[test]
+fn the_v2_fixture_loads_and_round_trips_byte_for_byte() {
+    assert!(
+        V2.starts_with("{\n  \"version\": 2,\n"),
+        "a pretty version-2 document"
+    );
+    let document: serde_json::Value = serde_json::from_str(V2).expect("JSON");
+    let loaded = load(V2).expect("version 2 loads");
+    assert_holds(&loaded, &document, "v2");
+    assert_eq!(
+        serde_json::to_string_pretty(&loaded).expect("pretty"),
+        V2,
+        "pretty bytes"
+    );
+    let compact = save(&loaded);
+    let reloaded = load(&compact).expect("compact loads");
+    assert_eq!(save(&reloaded), compact, "compact bytes");
+    assert_eq!(reloaded, loaded);
+    // This crate writes exactly the fixture from the calls that made it.
+    let built = written_as_v2();
+    assert_eq!(serde_json::to_string_pretty(&built).expect("pretty"), V2);
+    assert_eq!(loaded, built);
+    assert_eq!(decisions(&loaded), decisions(&built));
+    // What the fixture is there to show.
+    let regional = loaded.role(RoleId(102)).expect("102");
+    assert_eq!(
+        regional.description(),
+        "Works the EMEA queue.\nEscalates \"billing\" to the FAQ writers."
+    );
+    assert_eq!(loaded.role(RoleId(101)).map(|r| r.description()), Some(""));
+    assert_eq!(loaded.role(RoleId(106)).map(|r| r.description()), Some(""));
+    // Only its descriptions, grants and the new role differ from the version-1 fixture.
+    let from_v1 = load(V1).expect("v1");
+    let changes: Vec<String> = from_v1
+        .diff(&loaded)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(changes.len(), 3 + 5 + 1 + 5, "{changes:#?}");
 }

@@ -19,7 +19,8 @@
 //! - `filter/...`: building a filter, and matching it against 1,000,000 conversations, next to
 //!   `check` on the same 1,000,000;
 //! - `explain/<case>/...`: the cases over 1.2x of the native baseline, beside four engine-free
-//!   models of `check` (module `mimic`) that show where the time goes.
+//!   models of `check` (module `mimic`) that show where the time goes; `explain/scan ...`:
+//!   three ways to scan a short group list.
 //!
 //! Everything a case needs is built before it is timed; inputs pass through `black_box`.
 //!
@@ -1417,6 +1418,63 @@ fn bench_explain(c: &mut Criterion) {
     }
 }
 
+/// Scanning a short group list, engine-free (`explain/scan/...`): the crate's short-list scan
+/// (`iter().any` over `GroupId`, which stops at the first match and does not vectorise), the
+/// same without a branch per id (`fold` with `|`, as the crate's long-list scan does), the
+/// standard library's way for integers written for `GroupId` ([`contains_chunked`]), and the
+/// native baseline's `[u64]::contains` (which the standard library compares several ids at a
+/// time for integer types; not for a newtype such as `GroupId`).
+fn bench_scan(c: &mut Criterion) {
+    for n in [1_u64, 8, 16] {
+        let native_groups = groups_of(n);
+        let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+        for (case, wanted) in [("hit", native_groups[native_groups.len() / 2]), ("miss", 0)] {
+            let mut group = c.benchmark_group(format!("explain/scan {case}"));
+            let want = GroupId(wanted);
+            group.bench_function(format!("GroupId any/{n} groups"), |b| {
+                b.iter(|| {
+                    black_box(&groups[..])
+                        .iter()
+                        .any(|g| g.0 == black_box(want).0)
+                });
+            });
+            group.bench_function(format!("GroupId fold/{n} groups"), |b| {
+                b.iter(|| {
+                    let want = black_box(want);
+                    #[allow(clippy::needless_bitwise_bool)]
+                    black_box(&groups[..])
+                        .iter()
+                        .fold(false, |found, g| found | (g.0 == want.0))
+                });
+            });
+            group.bench_function(format!("GroupId chunks of 8, as std/{n} groups"), |b| {
+                b.iter(|| contains_chunked(black_box(&groups[..]), black_box(want)));
+            });
+            group.bench_function(format!("u64 contains (native)/{n} groups"), |b| {
+                b.iter(|| black_box(&native_groups[..]).contains(&black_box(wanted)));
+            });
+            group.finish();
+        }
+    }
+}
+
+/// What the standard library's `[u64]::contains` does (8 ids at a time without a branch,
+/// then the rest one by one), written for `GroupId` in safe code.
+#[inline]
+fn contains_chunked(groups: &[GroupId], wanted: GroupId) -> bool {
+    let mut chunks = groups.chunks_exact(8);
+    for chunk in &mut chunks {
+        #[allow(clippy::needless_bitwise_bool)]
+        if chunk
+            .iter()
+            .fold(false, |found, g| found | (g.0 == wanted.0))
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|g| g.0 == wanted.0)
+}
+
 /// One question of the mixed workload, as indices into the precomputed fixtures.
 struct Question {
     agent: u32,
@@ -1427,6 +1485,6 @@ struct Question {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter, bench_explain
+    targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter, bench_explain, bench_scan
 }
 criterion_main!(benches);

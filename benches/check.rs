@@ -6,11 +6,23 @@
 //! (`slice::contains`). It answers `bool` only; the crate answers a `Decision` that can explain
 //! itself (here only `is_allowed()` is read, as a host's hot path would).
 //!
-//! Run: `cargo bench --bench check`. Groups:
-//! - `scope/<case>/<n> groups`: `check` at each scope for a user in 1, 8 and 1,000 groups;
-//! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles;
+//! Run: `cargo bench --bench check` (the measured tables live in `benches/README.md`). Groups:
+//! - `scope/<case>/<n> groups`: `check` at each scope for a user in 1, 8 and 1,000 groups, and
+//!   `allowed` (every permission at once) for the same subject and conversation;
+//! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles (the last created,
+//!   and a random one per call), beside the built-in role granting the same;
+//! - `extensions/...`: the same checks with the twenty permissions only and with 44 extensions
+//!   declared;
+//! - `who_may/build/...`: building `who_may` in a policy with 10 and with 10,000 custom roles;
+//! - `mixed/1M questions/...`: the realistic mixed workload of issue 12 (2,000 agents, 100,000
+//!   conversations, three custom roles, 1,000,000 random questions), beside engine-free models;
 //! - `filter/...`: building a filter, and matching it against 1,000,000 conversations, next to
-//!   `check` on the same 1,000,000.
+//!   `check` on the same 1,000,000;
+//! - `explain/<case>/...`: the cases over 1.2x of the native baseline, beside four engine-free
+//!   models of `check` (module `mimic`) that show where the time goes; `explain/scan ...`:
+//!   three ways to scan a short group list.
+//!
+//! Everything a case needs is built before it is timed; inputs pass through `black_box`.
 //!
 //! The fixtures come from the tests' deterministic PRNG (splitmix64, `tests/common`), so every
 //! run measures the same data.
@@ -23,9 +35,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use common::Rng;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use helpdesk_policy::{
-    BuiltInRole, Conversation, GroupId, Permissions, Plan, Policy, RoleId, Scope, Subject, UserId,
+    BuiltInRole, Conversation, ExtensionPermission, GroupId, PermissionKind, Permissions, Plan,
+    Policy, RoleId, Scope, Subject, UserId, Vocabulary,
 };
 
 /// The baseline a host would write by hand.
@@ -44,6 +60,8 @@ mod native {
     #[repr(u8)]
     pub enum Perm {
         ViewConversations = 0,
+        Reply = 1,
+        DeleteConversation = 5,
     }
 
     /// What a host keeps per user: a permission bitmask, a scope byte per permission, and the
@@ -66,6 +84,21 @@ mod native {
                 scopes,
                 groups,
             }
+        }
+
+        /// A user holding each of `grants` at its scope, and nothing else.
+        pub fn holding(id: u64, grants: &[(Perm, Scope)], groups: Vec<u64>) -> User {
+            let mut user = User {
+                id,
+                perms: 0,
+                scopes: [Scope::Global; 20],
+                groups,
+            };
+            for &(perm, scope) in grants {
+                user.perms |= 1 << perm as u32;
+                user.scopes[perm as usize] = scope;
+            }
+            user
         }
     }
 
@@ -135,6 +168,297 @@ mod native {
                 }
             }
         }
+    }
+}
+
+/// Engine-free models of `check`, to see where its time goes next to the native baseline
+/// (`explain/...`): the crate's own `Subject` and `Conversation`, but the decision written here
+/// in four shapes. Each looks a role up by id in tables shaped like the crate's (built-in roles
+/// by index, custom roles through a dense id table, roles as big as the crate's `Role`) and
+/// keeps three nested masks per role like the crate's grants; they differ only in
+/// what they return (a `bool`, or a reason as big as the crate's) and in whether the
+/// narrow-scope path is inlined or kept out of line, as the crate keeps it.
+mod mimic {
+    // The reasons' fields are what a host would read to explain; the models only build them.
+    #![allow(dead_code)]
+
+    use helpdesk_policy::{BuiltInRole, Conversation, GroupId, Policy, RoleId, Scope, Subject};
+
+    /// A role's grants as three nested masks, like the crate's.
+    #[derive(Clone, Copy)]
+    pub struct Grants {
+        pub any: u64,
+        pub group: u64,
+        pub global: u64,
+    }
+
+    impl Grants {
+        /// What the crate's role `id` grants.
+        pub fn of(policy: &Policy, id: RoleId) -> Grants {
+            let role = policy.role(id).unwrap();
+            Grants {
+                any: role.permissions_at_least(Scope::Restricted).bits(),
+                group: role.permissions_at_least(Scope::Group).bits(),
+                global: role.permissions_at_least(Scope::Global).bits(),
+            }
+        }
+    }
+
+    /// The model's tables for `policy`: its nine built-in roles and its custom roles `custom`
+    /// (which must be numbered from 100 without gaps).
+    pub fn roles_of(policy: &Policy, custom: &[RoleId]) -> Roles {
+        let builtin: Vec<Grants> = BuiltInRole::ALL
+            .iter()
+            .map(|r| Grants::of(policy, r.id()))
+            .collect();
+        assert!(custom.iter().zip(100..).all(|(id, n)| id.0 == n));
+        let custom: Vec<Grants> = custom.iter().map(|&id| Grants::of(policy, id)).collect();
+        Roles::new(&builtin, &custom)
+    }
+
+    /// A role as big as the crate's `Role` (112 bytes): the grants, and as many bytes again
+    /// for what a role carries besides (name, description, ...).
+    pub struct Role {
+        pub id: u32,
+        pub grants: Grants,
+        _rest: [u64; 10],
+    }
+
+    /// Built-in roles by index, custom roles through a dense table from id to position.
+    pub struct Roles {
+        builtin: Vec<Role>,
+        custom: Vec<Role>,
+        index: Vec<u32>,
+    }
+
+    impl Roles {
+        /// Nine built-in roles (ids 1 to 9) and `custom` (ids from 100), each granting
+        /// `grants`.
+        pub fn new(builtin: &[Grants], custom: &[Grants]) -> Roles {
+            let role = |id, grants| Role {
+                id,
+                grants,
+                _rest: [0; 10],
+            };
+            Roles {
+                builtin: (1..).zip(builtin).map(|(id, &g)| role(id, g)).collect(),
+                custom: (100..).zip(custom).map(|(id, &g)| role(id, g)).collect(),
+                index: (0..custom.len() as u32).collect(),
+            }
+        }
+
+        #[inline]
+        pub fn get(&self, id: u32) -> Option<&Role> {
+            if id < 100 {
+                self.builtin.get((id as usize).wrapping_sub(1))
+            } else {
+                let position = *self.index.get((id - 100) as usize)?;
+                self.custom.get(position as usize)
+            }
+        }
+    }
+
+    /// What decided, as the crate's `Fact` (group ids carried).
+    #[derive(Clone, Copy)]
+    pub enum Fact {
+        Everywhere,
+        Assignee,
+        Participant,
+        InUsersGroups(GroupId),
+        OutsideUsersGroups(GroupId),
+        NoGroup,
+        NotTakenUp,
+    }
+
+    /// A reason as big as the crate's `Reason` (role, permission, scope, fact).
+    #[derive(Clone, Copy)]
+    pub enum Reason<'p> {
+        Granted {
+            role: &'p Role,
+            permission: u64,
+            scope: u8,
+            fact: Fact,
+        },
+        NothingAsked,
+        UnknownRole(u32),
+        NotGranted {
+            role: &'p Role,
+            permission: u64,
+        },
+        OutOfScope {
+            role: &'p Role,
+            permission: u64,
+            scope: u8,
+            fact: Fact,
+        },
+    }
+
+    impl Reason<'_> {
+        #[inline]
+        pub fn is_allowed(&self) -> bool {
+            matches!(self, Reason::Granted { .. })
+        }
+    }
+
+    fn lowest(bits: u64) -> u64 {
+        bits & bits.wrapping_neg()
+    }
+
+    /// The narrow-scope decision with its reason: what the crate's out-of-line part decides.
+    #[inline(always)]
+    fn narrow<'p>(
+        role: &'p Role,
+        subject: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        let g = role.grants;
+        if wanted == 0 {
+            return Reason::NothingAsked;
+        }
+        if g.any & wanted != wanted {
+            let permission = lowest(wanted & !g.any);
+            return Reason::NotGranted { role, permission };
+        }
+        let (scope, permission) = if g.group & wanted != wanted {
+            (0, lowest(wanted & !g.group))
+        } else if g.global & wanted != wanted {
+            (1, lowest(wanted & !g.global))
+        } else {
+            let permission = lowest(wanted);
+            let fact = Fact::Everywhere;
+            return Reason::Granted {
+                role,
+                permission,
+                scope: 2,
+                fact,
+            };
+        };
+        let granted = |fact| Reason::Granted {
+            role,
+            permission,
+            scope,
+            fact,
+        };
+        if c.assignee == Some(subject.user) {
+            return granted(Fact::Assignee);
+        }
+        if scope == 1 {
+            if let Some(group) = c.group {
+                if subject.groups.contains(&group) {
+                    return granted(Fact::InUsersGroups(group));
+                }
+            }
+        }
+        if c.participants.contains(&subject.user) {
+            return granted(Fact::Participant);
+        }
+        let fact = match (scope, c.group) {
+            (0, _) => Fact::NotTakenUp,
+            (_, Some(group)) => Fact::OutsideUsersGroups(group),
+            (_, None) => Fact::NoGroup,
+        };
+        Reason::OutOfScope {
+            role,
+            permission,
+            scope,
+            fact,
+        }
+    }
+
+    /// The narrow-scope verdict alone.
+    #[inline(always)]
+    fn narrow_bool(role: &Role, subject: &Subject<'_>, wanted: u64, c: &Conversation<'_>) -> bool {
+        let g = role.grants;
+        if wanted == 0 || g.any & wanted != wanted {
+            return false;
+        }
+        c.assignee == Some(subject.user)
+            || (g.group & wanted == wanted
+                && c.group.is_some_and(|group| subject.groups.contains(&group)))
+            || c.participants.contains(&subject.user)
+    }
+
+    #[inline(never)]
+    fn narrow_out_of_line<'p>(
+        role: &'p Role,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        narrow(role, s, wanted, c)
+    }
+
+    #[inline(never)]
+    fn narrow_bool_out_of_line(
+        role: &Role,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> bool {
+        narrow_bool(role, s, wanted, c)
+    }
+
+    /// A verdict, all in line.
+    #[inline]
+    pub fn bool_inline(roles: &Roles, s: &Subject<'_>, wanted: u64, c: &Conversation<'_>) -> bool {
+        let Some(role) = roles.get(s.role.0) else {
+            return false;
+        };
+        (wanted != 0 && role.grants.global & wanted == wanted) || narrow_bool(role, s, wanted, c)
+    }
+
+    /// A verdict, Global in line and the rest out of line.
+    #[inline]
+    pub fn bool_out_of_line(
+        roles: &Roles,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> bool {
+        let Some(role) = roles.get(s.role.0) else {
+            return false;
+        };
+        (wanted != 0 && role.grants.global & wanted == wanted)
+            || narrow_bool_out_of_line(role, s, wanted, c)
+    }
+
+    /// A reason, all in line.
+    #[inline]
+    pub fn reason_inline<'p>(
+        roles: &'p Roles,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        match roles.get(s.role.0) {
+            None => Reason::UnknownRole(s.role.0),
+            Some(role) => narrow(role, s, wanted, c),
+        }
+    }
+
+    /// A reason, Global in line and the rest out of line: the crate's shape.
+    #[inline]
+    pub fn reason_out_of_line<'p>(
+        roles: &'p Roles,
+        s: &Subject<'_>,
+        wanted: u64,
+        c: &Conversation<'_>,
+    ) -> Reason<'p> {
+        let Some(role) = roles.get(s.role.0) else {
+            return Reason::UnknownRole(s.role.0);
+        };
+        if wanted != 0 && role.grants.global & wanted == wanted {
+            let permission = lowest(wanted);
+            let fact = Fact::Everywhere;
+            return Reason::Granted {
+                role,
+                permission,
+                scope: 2,
+                fact,
+            };
+        }
+        narrow_out_of_line(role, s, wanted, c)
     }
 }
 
@@ -220,12 +544,7 @@ fn bench_scopes(c: &mut Criterion) {
         ];
 
         for (case, role, scope, group, assignee, participates) in cases {
-            let subject = Subject {
-                user: UserId(ME),
-                role: role.id(),
-                groups: &groups,
-                view_only: &[],
-            };
+            let subject = Subject::new(UserId(ME), role.id(), &groups);
             let conversation = Conversation {
                 group: Some(GroupId(group)),
                 assignee: Some(UserId(assignee)),
@@ -254,6 +573,13 @@ fn bench_scopes(c: &mut Criterion) {
                 "{case}"
             );
             assert_eq!(expected, case != "group miss", "{case}");
+            assert_eq!(
+                policy
+                    .allowed(&subject, &conversation)
+                    .contains(Permissions::VIEW_CONVERSATIONS),
+                expected,
+                "{case}"
+            );
 
             let mut group = c.benchmark_group(format!("scope/{case}"));
             group.bench_function(BenchmarkId::new("crate", format!("{n} groups")), |b| {
@@ -276,6 +602,14 @@ fn bench_scopes(c: &mut Criterion) {
                     )
                 });
             });
+            // Every permission at once (the conversation page's buttons), the whole set
+            // returned: the target is within 1.5x of the one `check` above.
+            group.bench_function(
+                BenchmarkId::new("crate allowed", format!("{n} groups")),
+                |b| {
+                    b.iter(|| policy.allowed(black_box(&subject), black_box(&conversation)));
+                },
+            );
             group.finish();
         }
     }
@@ -285,12 +619,7 @@ fn bench_scopes(c: &mut Criterion) {
 /// (and differing in other grants), made by the Account Admin.
 fn policy_with_roles(count: usize) -> (Policy, Vec<RoleId>) {
     let mut policy = Policy::new(Plan::Enterprise);
-    let owner = Subject {
-        user: UserId(1),
-        role: BuiltInRole::AccountAdmin.id(),
-        groups: &[],
-        view_only: &[],
-    };
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
     let sources = [
         BuiltInRole::SalesUser,
         BuiltInRole::SupportAgent,
@@ -339,26 +668,45 @@ fn bench_roles(c: &mut Criterion) {
 
     for count in [10_usize, 10_000] {
         let (policy, ids) = policy_with_roles(count);
-        let last = Subject {
-            user: UserId(ME),
-            role: *ids.last().unwrap(),
-            groups: &groups,
-            view_only: &[],
-        };
+        let last = Subject::new(UserId(ME), *ids.last().unwrap(), &groups);
         let mut rng = Rng(count as u64);
         let random: Vec<Subject<'_>> = (0..4096)
-            .map(|_| Subject {
-                user: UserId(ME),
-                role: ids[rng.below(count)],
-                groups: &groups,
-                view_only: &[],
-            })
+            .map(|_| Subject::new(UserId(ME), ids[rng.below(count)], &groups))
             .collect();
-        for subject in random.iter().chain([&last]) {
+        // The built-in role granting the same (Sales User: view_conversations at Group), in
+        // the same policy, for one subject and cycling through 4,096 subjects like `random`.
+        let builtin = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
+        let builtins: Vec<Subject<'_>> = vec![builtin; 4096];
+        for subject in random.iter().chain([&last, &builtin]) {
             assert!(policy
                 .check(subject, Permissions::VIEW_CONVERSATIONS, &conversation)
                 .is_allowed());
         }
+
+        group.bench_function(BenchmarkId::new("crate, built-in", count), |b| {
+            b.iter(|| {
+                policy
+                    .check(
+                        black_box(&builtin),
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+        });
+        group.bench_function(BenchmarkId::new("crate, built-in cycled", count), |b| {
+            let mut i = 0_usize;
+            b.iter(|| {
+                i = (i + 1) & 4095;
+                policy
+                    .check(
+                        black_box(&builtins[i]),
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+        });
 
         group.bench_function(BenchmarkId::new("crate, last created", count), |b| {
             b.iter(|| {
@@ -421,12 +769,7 @@ fn bench_filter(c: &mut Criterion) {
     let policy = Policy::new(Plan::Pro);
     let native_groups = groups_of(8);
     let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
-    let subject = Subject {
-        user: UserId(ME),
-        role: BuiltInRole::SalesUser.id(),
-        groups: &groups,
-        view_only: &[],
-    };
+    let subject = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
     let user = native::User::viewing_at(ME, native::Scope::Group, native_groups.clone());
 
     // Conversations in 64 groups (one in ten without), assigned to one of 16 users (or
@@ -526,9 +869,622 @@ fn bench_filter(c: &mut Criterion) {
     group.finish();
 }
 
+/// 44 extension permissions (the most a vocabulary holds), of all three kinds in turn; the
+/// first is a conversation permission that the Sales User holds at Group by default.
+fn forty_four_extensions() -> Vocabulary {
+    let extensions = (0..44).map(|i| {
+        // Extension names are `&'static str` (a host declares them in code); leak 44 short
+        // strings once.
+        let name: &'static str = Box::leak(format!("extension_{i:02}").into_boxed_str());
+        let kind = [
+            PermissionKind::Conversation,
+            PermissionKind::Team,
+            PermissionKind::Account,
+        ][i % 3];
+        let extension = ExtensionPermission::new(name, kind);
+        if i == 0 {
+            extension.default_grant(BuiltInRole::SalesUser, Scope::Group)
+        } else {
+            extension
+        }
+    });
+    let vocabulary = Vocabulary::new(extensions).unwrap();
+    assert_eq!(vocabulary.all().bits(), u64::MAX);
+    vocabulary
+}
+
+/// The same checks in a policy knowing only the twenty permissions and in one knowing 44
+/// extensions besides: a built-in role at Global and at Group (a hit among 8 groups), a custom
+/// role at Group, `allowed`, and (with extensions) an extension permission at Group.
+fn bench_extensions(c: &mut Criterion) {
+    let native_groups = groups_of(8);
+    let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+    let hit = GroupId(native_groups[4]);
+    let conversation = Conversation {
+        group: Some(hit),
+        assignee: Some(UserId(OTHER)),
+        participants: &[],
+    };
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    let mut group = c.benchmark_group("extensions");
+
+    for (label, vocabulary) in [
+        ("built-in only", Vocabulary::builtin()),
+        ("44 extensions", forty_four_extensions()),
+    ] {
+        let mut policy = Policy::with_vocabulary(Plan::Pro, vocabulary);
+        let custom = policy
+            .clone_role(&owner, BuiltInRole::SalesUser.id(), "Regional sales")
+            .unwrap();
+        let agent = Subject::new(UserId(ME), BuiltInRole::SupportAgent.id(), &groups);
+        let sales = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
+        let regional = Subject::new(UserId(ME), custom, &groups);
+        let view = Permissions::VIEW_CONVERSATIONS;
+        // (case, subject, permission)
+        let mut cases = vec![
+            ("global", agent, view),
+            ("group hit", sales, view),
+            ("custom role, group hit", regional, view),
+        ];
+        if let Some(extension) = policy.vocabulary().permission("extension_00") {
+            cases.push(("extension permission, group hit", sales, extension));
+        }
+        for (case, subject, permission) in cases {
+            assert!(policy
+                .check(&subject, permission, &conversation)
+                .is_allowed());
+            group.bench_function(BenchmarkId::new(label, case), |b| {
+                b.iter(|| {
+                    policy
+                        .check(
+                            black_box(&subject),
+                            black_box(permission),
+                            black_box(&conversation),
+                        )
+                        .is_allowed()
+                });
+            });
+        }
+        assert!(policy.allowed(&sales, &conversation).contains(view));
+        group.bench_function(BenchmarkId::new(label, "allowed, group hit"), |b| {
+            b.iter(|| policy.allowed(black_box(&sales), black_box(&conversation)));
+        });
+    }
+    group.finish();
+}
+
+/// Building `who_may` for a conversation in a policy with 10 and with 10,000 custom roles
+/// (every one of them grants `view_conversations` at Group, so each lands in the filter).
+/// Target: under 1 ms with 10,000.
+fn bench_who_may(c: &mut Criterion) {
+    let participants = [UserId(3), UserId(5)];
+    let conversation = Conversation {
+        group: Some(GroupId(13)),
+        assignee: Some(UserId(OTHER)),
+        participants: &participants,
+    };
+    let mut group = c.benchmark_group("who_may/build");
+    for count in [10_usize, 10_000] {
+        let (policy, ids) = policy_with_roles(count);
+        let filter = policy.who_may(Permissions::VIEW_CONVERSATIONS, &conversation);
+        assert_eq!(
+            filter.roles_by_membership().len(),
+            count + 1,
+            "and Sales User"
+        );
+        assert!(filter.matches(&Subject::new(UserId(9), ids[0], &[GroupId(13)])));
+        group.bench_function(
+            BenchmarkId::new("crate", format!("{count} custom roles")),
+            |b| {
+                b.iter(|| {
+                    policy.who_may(
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+/// The realistic mixed workload of issue 12: 2,000 agents in 1 to 8 of 64 groups, 100,000
+/// conversations (95% in a group, 70% assigned to an agent; 60% have no participant, 30% one,
+/// 10% two), three custom roles granting `reply` at Global, Group and Restricted to 10%, 60%
+/// and 30% of the agents, `view_conversations` at Global to all three, `delete_conversation` at
+/// Global to the Global role only; 1,000,000 random questions (agent, conversation,
+/// permission), 80% `reply`, 15% `view_conversations`, 5% `delete_conversation`.
+///
+/// The native baseline is as strict as the others: a mask and scope bytes per user, computed
+/// in advance, so it needs no role lookup.
+fn bench_mixed(c: &mut Criterion) {
+    const AGENTS: usize = 2_000;
+    const GROUPS: usize = 64;
+    const CONVERSATIONS: usize = 100_000;
+    const QUESTIONS: usize = 1_000_000;
+    const FIRST_AGENT: u64 = 1_000;
+
+    let mut rng = Rng(12);
+    let mut policy = Policy::new(Plan::Pro);
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    // (role, native grants), by reply scope: Global, Group, Restricted.
+    let roles: Vec<(RoleId, Vec<(native::Perm, native::Scope)>)> = [
+        ("Lead", Scope::Global, native::Scope::Global),
+        ("Team agent", Scope::Group, native::Scope::Group),
+        ("Contractor", Scope::Restricted, native::Scope::Restricted),
+    ]
+    .into_iter()
+    .map(|(name, scope, native_scope)| {
+        let role = policy
+            .clone_role(&owner, BuiltInRole::RestrictedUser.id(), name)
+            .unwrap();
+        let mut grants = vec![
+            (Permissions::VIEW_CONVERSATIONS, Scope::Global),
+            (Permissions::REPLY, scope),
+        ];
+        let mut native_grants = vec![
+            (native::Perm::ViewConversations, native::Scope::Global),
+            (native::Perm::Reply, native_scope),
+        ];
+        if scope == Scope::Global {
+            grants.push((Permissions::DELETE_CONVERSATION, Scope::Global));
+            native_grants.push((native::Perm::DeleteConversation, native::Scope::Global));
+        }
+        policy.set_grants(&owner, role, grants).unwrap();
+        (role, native_grants)
+    })
+    .collect();
+
+    // Agents: a role (10% / 60% / 30%) and 1 to 8 distinct groups.
+    let mut agent_roles = Vec::with_capacity(AGENTS);
+    let mut agent_groups: Vec<Vec<u64>> = Vec::with_capacity(AGENTS);
+    for _ in 0..AGENTS {
+        let draw = rng.below(10);
+        agent_roles.push(match draw {
+            0 => 0,
+            1..=6 => 1,
+            _ => 2,
+        });
+        let mut mine: Vec<u64> = Vec::new();
+        let wanted = 1 + rng.below(8);
+        while mine.len() < wanted {
+            let g = (rng.below(GROUPS) as u64 + 1) * 13;
+            if !mine.contains(&g) {
+                mine.push(g);
+            }
+        }
+        agent_groups.push(mine);
+    }
+    let agent_group_ids: Vec<Vec<GroupId>> = agent_groups
+        .iter()
+        .map(|groups| groups.iter().copied().map(GroupId).collect())
+        .collect();
+    let subjects: Vec<Subject<'_>> = (0..AGENTS)
+        .map(|a| {
+            Subject::new(
+                UserId(FIRST_AGENT + a as u64),
+                roles[agent_roles[a]].0,
+                &agent_group_ids[a],
+            )
+        })
+        .collect();
+    let users: Vec<native::User> = (0..AGENTS)
+        .map(|a| {
+            native::User::holding(
+                FIRST_AGENT + a as u64,
+                &roles[agent_roles[a]].1,
+                agent_groups[a].clone(),
+            )
+        })
+        .collect();
+
+    // Conversations; participant lists borrow from one pool.
+    let mut pool: Vec<u64> = Vec::with_capacity(CONVERSATIONS);
+    let mut rows = Vec::with_capacity(CONVERSATIONS);
+    for _ in 0..CONVERSATIONS {
+        let group = rng
+            .chance(95, 100)
+            .then(|| (rng.below(GROUPS) as u64 + 1) * 13);
+        let assignee = rng
+            .chance(70, 100)
+            .then(|| FIRST_AGENT + rng.below(AGENTS) as u64);
+        let start = pool.len();
+        let participants = match rng.below(10) {
+            0..=5 => 0,
+            6..=8 => 1,
+            _ => 2,
+        };
+        for _ in 0..participants {
+            pool.push(FIRST_AGENT + rng.below(AGENTS) as u64);
+        }
+        rows.push((group, assignee, start..pool.len()));
+    }
+    let pool_ids: Vec<UserId> = pool.iter().copied().map(UserId).collect();
+    let conversations: Vec<Conversation<'_>> = rows
+        .iter()
+        .map(|(group, assignee, range)| Conversation {
+            group: group.map(GroupId),
+            assignee: assignee.map(UserId),
+            participants: &pool_ids[range.clone()],
+        })
+        .collect();
+    let convs: Vec<native::Conv<'_>> = rows
+        .iter()
+        .map(|(group, assignee, range)| native::Conv {
+            group: *group,
+            assignee: *assignee,
+            participants: &pool[range.clone()],
+        })
+        .collect();
+
+    // Questions: (agent, conversation, which permission), the permission as an index into
+    // one small table per side.
+    const CRATE_PERMS: [Permissions; 3] = [
+        Permissions::REPLY,
+        Permissions::VIEW_CONVERSATIONS,
+        Permissions::DELETE_CONVERSATION,
+    ];
+    const NATIVE_PERMS: [native::Perm; 3] = [
+        native::Perm::Reply,
+        native::Perm::ViewConversations,
+        native::Perm::DeleteConversation,
+    ];
+    let questions: Vec<Question> = (0..QUESTIONS)
+        .map(|_| Question {
+            agent: rng.below(AGENTS) as u32,
+            conversation: rng.below(CONVERSATIONS) as u32,
+            permission: match rng.below(100) {
+                0..=79 => 0,
+                80..=94 => 1,
+                _ => 2,
+            },
+        })
+        .collect();
+
+    let ask_crate = |q: &Question| {
+        policy
+            .check(
+                &subjects[q.agent as usize],
+                CRATE_PERMS[q.permission as usize],
+                &conversations[q.conversation as usize],
+            )
+            .is_allowed()
+    };
+    let ask_native = |q: &Question| {
+        native::allowed(
+            &users[q.agent as usize],
+            NATIVE_PERMS[q.permission as usize],
+            &convs[q.conversation as usize],
+        )
+    };
+    let mut allowed = 0;
+    for q in &questions {
+        let answer = ask_crate(q);
+        assert_eq!(answer, ask_native(q));
+        allowed += usize::from(answer);
+    }
+    // A mix of allowed and denied: about one in four allowed (every view; replies by the
+    // Global role and in the agent's own groups, which a random conversation seldom is in).
+    assert!(
+        allowed > QUESTIONS / 10 && allowed < QUESTIONS / 2,
+        "{allowed}"
+    );
+
+    // Where the time goes (see `bench_explain`): the crate's `allowed`, and two engine-free
+    // models of `check`, narrow scopes in line and out of line.
+    let ask_allowed = |q: &Question| {
+        policy
+            .allowed(
+                &subjects[q.agent as usize],
+                &conversations[q.conversation as usize],
+            )
+            .contains(CRATE_PERMS[q.permission as usize])
+    };
+    let model = mimic::roles_of(&policy, &roles.iter().map(|r| r.0).collect::<Vec<_>>());
+    let ask_model_inline = |q: &Question| {
+        mimic::reason_inline(
+            &model,
+            &subjects[q.agent as usize],
+            CRATE_PERMS[q.permission as usize].bits(),
+            &conversations[q.conversation as usize],
+        )
+        .is_allowed()
+    };
+    let ask_model_out_of_line = |q: &Question| {
+        mimic::reason_out_of_line(
+            &model,
+            &subjects[q.agent as usize],
+            CRATE_PERMS[q.permission as usize].bits(),
+            &conversations[q.conversation as usize],
+        )
+        .is_allowed()
+    };
+    for q in &questions {
+        let answer = ask_native(q);
+        assert_eq!(ask_allowed(q), answer);
+        assert_eq!(ask_model_inline(q), answer);
+        assert_eq!(ask_model_out_of_line(q), answer);
+    }
+
+    let mut group = c.benchmark_group("mixed/1M questions");
+    group.throughput(Throughput::Elements(QUESTIONS as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    // Each through a generic function, so that every closure is inlined into its loop.
+    fn run(
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        name: &str,
+        questions: &[Question],
+        ask: impl Fn(&Question) -> bool,
+    ) {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(questions).iter().filter(|q| ask(q)).count());
+        });
+    }
+    run(&mut group, "crate check", &questions, ask_crate);
+    run(&mut group, "native", &questions, ask_native);
+    run(
+        &mut group,
+        "crate allowed.contains",
+        &questions,
+        ask_allowed,
+    );
+    run(
+        &mut group,
+        "model: reason, in line",
+        &questions,
+        ask_model_inline,
+    );
+    run(
+        &mut group,
+        "model: reason, narrow out of line",
+        &questions,
+        ask_model_out_of_line,
+    );
+    group.finish();
+}
+
+/// Where `check`'s time goes, for the cases over 1.2x of the native baseline (8 groups; the
+/// custom-role case through a custom role): the crate, the native baseline, and the four
+/// engine-free models of `mimic`, each asked the same question.
+fn bench_explain(c: &mut Criterion) {
+    let owner = Subject::new(UserId(1), BuiltInRole::AccountAdmin.id(), &[]);
+    let mut policy = Policy::new(Plan::Pro);
+    let regional = policy
+        .clone_role(&owner, BuiltInRole::SalesUser.id(), "Regional sales")
+        .unwrap();
+    let roles = mimic::roles_of(&policy, &[regional]);
+    assert_eq!(size_of::<mimic::Role>(), size_of::<helpdesk_policy::Role>());
+    println!(
+        "explain: the crate's Decision is {} bytes, the model's reason {}",
+        size_of::<helpdesk_policy::Decision<'_>>(),
+        size_of::<mimic::Reason<'_>>()
+    );
+
+    let native_groups = groups_of(8);
+    let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+    let hit = native_groups[4];
+    let with_me = [UserId(3), UserId(5), UserId(ME)];
+    let without_me = [UserId(3), UserId(5)];
+    let native_with_me = [3, 5, ME];
+    let native_without_me = [3_u64, 5];
+    // (case, role, native scope, group, assignee, participates)
+    let cases = [
+        (
+            "global",
+            BuiltInRole::SupportAgent.id(),
+            native::Scope::Global,
+            0,
+            OTHER,
+            false,
+        ),
+        (
+            "group hit",
+            BuiltInRole::SalesUser.id(),
+            native::Scope::Group,
+            hit,
+            OTHER,
+            false,
+        ),
+        (
+            "group hit, custom role",
+            regional,
+            native::Scope::Group,
+            hit,
+            OTHER,
+            false,
+        ),
+        (
+            "group miss",
+            BuiltInRole::SalesUser.id(),
+            native::Scope::Group,
+            0,
+            OTHER,
+            false,
+        ),
+        (
+            "restricted assigned",
+            BuiltInRole::RestrictedUser.id(),
+            native::Scope::Restricted,
+            hit,
+            ME,
+            false,
+        ),
+        (
+            "restricted participant",
+            BuiltInRole::RestrictedUser.id(),
+            native::Scope::Restricted,
+            hit,
+            OTHER,
+            true,
+        ),
+    ];
+    let view = Permissions::VIEW_CONVERSATIONS;
+    for (case, role, scope, group_id, assignee, participates) in cases {
+        let subject = Subject::new(UserId(ME), role, &groups);
+        let conversation = Conversation {
+            group: Some(GroupId(group_id)),
+            assignee: Some(UserId(assignee)),
+            participants: if participates { &with_me } else { &without_me },
+        };
+        let user = native::User::viewing_at(ME, scope, native_groups.clone());
+        let conv = native::Conv {
+            group: Some(group_id),
+            assignee: Some(assignee),
+            participants: if participates {
+                &native_with_me
+            } else {
+                &native_without_me
+            },
+        };
+        let expected = policy.check(&subject, view, &conversation).is_allowed();
+        assert_eq!(
+            native::allowed(&user, native::Perm::ViewConversations, &conv),
+            expected
+        );
+        assert_eq!(
+            mimic::bool_inline(&roles, &subject, view.bits(), &conversation),
+            expected
+        );
+        assert_eq!(
+            mimic::bool_out_of_line(&roles, &subject, view.bits(), &conversation),
+            expected
+        );
+        assert_eq!(
+            mimic::reason_inline(&roles, &subject, view.bits(), &conversation).is_allowed(),
+            expected
+        );
+        assert_eq!(
+            mimic::reason_out_of_line(&roles, &subject, view.bits(), &conversation).is_allowed(),
+            expected
+        );
+
+        let mut group = c.benchmark_group(format!("explain/{case}"));
+        group.bench_function("crate check", |b| {
+            b.iter(|| {
+                policy
+                    .check(
+                        black_box(&subject),
+                        black_box(view),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+        });
+        group.bench_function("crate allowed.contains", |b| {
+            b.iter(|| {
+                policy
+                    .allowed(black_box(&subject), black_box(&conversation))
+                    .contains(black_box(view))
+            });
+        });
+        group.bench_function("native", |b| {
+            b.iter(|| {
+                native::allowed(
+                    black_box(&user),
+                    black_box(native::Perm::ViewConversations),
+                    black_box(&conv),
+                )
+            });
+        });
+        type Model = for<'p> fn(&'p mimic::Roles, &Subject<'_>, u64, &Conversation<'_>) -> bool;
+        let models: [(&str, Model); 4] = [
+            ("model: bool, in line", |r, s, w, c| {
+                mimic::bool_inline(r, s, w, c)
+            }),
+            ("model: bool, narrow out of line", |r, s, w, c| {
+                mimic::bool_out_of_line(r, s, w, c)
+            }),
+            ("model: reason, in line", |r, s, w, c| {
+                mimic::reason_inline(r, s, w, c).is_allowed()
+            }),
+            ("model: reason, narrow out of line", |r, s, w, c| {
+                mimic::reason_out_of_line(r, s, w, c).is_allowed()
+            }),
+        ];
+        for (name, model) in models {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    model(
+                        black_box(&roles),
+                        black_box(&subject),
+                        black_box(view.bits()),
+                        black_box(&conversation),
+                    )
+                });
+            });
+        }
+        group.finish();
+    }
+}
+
+/// Scanning a short group list, engine-free (`explain/scan/...`): the crate's short-list scan
+/// (`iter().any` over `GroupId`, which stops at the first match and does not vectorise), the
+/// same without a branch per id (`fold` with `|`, as the crate's long-list scan does), the
+/// standard library's way for integers written for `GroupId` ([`contains_chunked`]), and the
+/// native baseline's `[u64]::contains` (which the standard library compares several ids at a
+/// time for integer types; not for a newtype such as `GroupId`).
+fn bench_scan(c: &mut Criterion) {
+    for n in [1_u64, 8, 16] {
+        let native_groups = groups_of(n);
+        let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+        for (case, wanted) in [("hit", native_groups[native_groups.len() / 2]), ("miss", 0)] {
+            let mut group = c.benchmark_group(format!("explain/scan {case}"));
+            let want = GroupId(wanted);
+            group.bench_function(format!("GroupId any/{n} groups"), |b| {
+                b.iter(|| {
+                    black_box(&groups[..])
+                        .iter()
+                        .any(|g| g.0 == black_box(want).0)
+                });
+            });
+            group.bench_function(format!("GroupId fold/{n} groups"), |b| {
+                b.iter(|| {
+                    let want = black_box(want);
+                    #[allow(clippy::needless_bitwise_bool)]
+                    black_box(&groups[..])
+                        .iter()
+                        .fold(false, |found, g| found | (g.0 == want.0))
+                });
+            });
+            group.bench_function(format!("GroupId chunks of 8, as std/{n} groups"), |b| {
+                b.iter(|| contains_chunked(black_box(&groups[..]), black_box(want)));
+            });
+            group.bench_function(format!("u64 contains (native)/{n} groups"), |b| {
+                b.iter(|| black_box(&native_groups[..]).contains(&black_box(wanted)));
+            });
+            group.finish();
+        }
+    }
+}
+
+/// What the standard library's `[u64]::contains` does (8 ids at a time without a branch,
+/// then the rest one by one), written for `GroupId` in safe code.
+#[inline]
+fn contains_chunked(groups: &[GroupId], wanted: GroupId) -> bool {
+    let mut chunks = groups.chunks_exact(8);
+    for chunk in &mut chunks {
+        #[allow(clippy::needless_bitwise_bool)]
+        if chunk
+            .iter()
+            .fold(false, |found, g| found | (g.0 == wanted.0))
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|g| g.0 == wanted.0)
+}
+
+/// One question of the mixed workload, as indices into the precomputed fixtures.
+struct Question {
+    agent: u32,
+    conversation: u32,
+    permission: u8,
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_scopes, bench_roles, bench_filter
+    targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter, bench_explain, bench_scan
 }
 criterion_main!(benches);

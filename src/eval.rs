@@ -120,36 +120,6 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
                 fact,
             });
         }
-        // One scoped permission, granted narrower than Global (its Global grant failed above).
-        let single = permissions.bits().is_power_of_two();
-        if single
-            && grants.at_least(Scope::Restricted).contains(permissions)
-            && masks.scoped.contains(permissions)
-        {
-            let scope = if grants.at_least(Scope::Group).contains(permissions) {
-                Scope::Group
-            } else {
-                Scope::Restricted
-            };
-            let granted = |fact| {
-                Decision::new(Reason::Granted {
-                    role,
-                    permission: permissions,
-                    scope,
-                    fact,
-                })
-            };
-            if resource.assignee() == Some(subject.user) {
-                return granted(Fact::Assignee);
-            }
-            if scope == Scope::Group {
-                if let Some(group) = resource.group() {
-                    if contains_group(subject.groups, group) {
-                        return granted(Fact::InUsersGroups(group));
-                    }
-                }
-            }
-        }
     }
     check_fully(role, masks, subject, permissions, resource)
 }
@@ -164,6 +134,11 @@ fn check_fully<'p, R: Resource + ?Sized>(
     permissions: Permissions,
     resource: &R,
 ) -> Decision<'p> {
+    if let Some(role) = role {
+        if let Some(decision) = settle_single(role, masks, subject, permissions, resource) {
+            return decision;
+        }
+    }
     if let Some(reason) = refuse_request(masks, permissions) {
         return Decision::new(reason);
     }
@@ -202,6 +177,48 @@ fn check_fully<'p, R: Resource + ?Sized>(
         },
     };
     Decision::new(reason)
+}
+
+/// The common narrow case, settled before the general path with exactly the reason it would
+/// give: one scoped permission granted at Group or Restricted, on a resource assigned to the
+/// user or (at Group) in one of the user's groups. `None` for anything else.
+#[inline]
+fn settle_single<'p, R: Resource + ?Sized>(
+    role: &'p Role,
+    masks: Masks,
+    subject: &Subject<'_>,
+    permissions: Permissions,
+    resource: &R,
+) -> Option<Decision<'p>> {
+    let grants = role.grants;
+    if !permissions.bits().is_power_of_two()
+        || !grants.at_least(Scope::Restricted).contains(permissions)
+        || !masks.scoped.contains(permissions)
+        || grants.at_least(Scope::Global).contains(permissions)
+    {
+        return None;
+    }
+    let scope = if grants.at_least(Scope::Group).contains(permissions) {
+        Scope::Group
+    } else {
+        Scope::Restricted
+    };
+    let fact = if resource.assignee() == Some(subject.user) {
+        Fact::Assignee
+    } else {
+        match resource.group() {
+            Some(group) if scope == Scope::Group && contains_group(subject.groups, group) => {
+                Fact::InUsersGroups(group)
+            }
+            _ => return None,
+        }
+    };
+    Some(Decision::new(Reason::Granted {
+        role,
+        permission: permissions,
+        scope,
+        fact,
+    }))
 }
 
 /// Whether `scope` (Restricted or Group) reaches `resource` for `subject`: `Ok` with the fact

@@ -179,46 +179,47 @@ fn check_fully<'p, R: Resource + ?Sized>(
     Decision::new(reason)
 }
 
-/// The common narrow case, settled before the general path with exactly the reason it would
-/// give: one scoped permission granted at Group or Restricted, on a resource assigned to the
-/// user or (at Group) in one of the user's groups. `None` for anything else.
+/// The common narrow case, decided before the general path with exactly the reason it would
+/// give: one scoped permission granted at Group or Restricted (not at Global). It needs no
+/// [`need`], and reads each fact once. `None` for anything else.
 #[inline]
 fn settle_single<'p, R: Resource + ?Sized>(
     role: &'p Role,
     masks: Masks,
     subject: &Subject<'_>,
-    permissions: Permissions,
+    permission: Permissions,
     resource: &R,
 ) -> Option<Decision<'p>> {
     let grants = role.grants;
-    if !permissions.bits().is_power_of_two()
-        || !grants.at_least(Scope::Restricted).contains(permissions)
-        || !masks.scoped.contains(permissions)
-        || grants.at_least(Scope::Global).contains(permissions)
+    if !permission.bits().is_power_of_two()
+        || !grants.at_least(Scope::Restricted).contains(permission)
+        || !masks.scoped.contains(permission)
+        || grants.at_least(Scope::Global).contains(permission)
     {
         return None;
     }
-    let scope = if grants.at_least(Scope::Group).contains(permissions) {
+    let scope = if grants.at_least(Scope::Group).contains(permission) {
         Scope::Group
     } else {
         Scope::Restricted
     };
-    let fact = if resource.assignee() == Some(subject.user) {
-        Fact::Assignee
-    } else {
-        match resource.group() {
-            Some(group) if scope == Scope::Group && contains_group(subject.groups, group) => {
-                Fact::InUsersGroups(group)
-            }
-            _ => return None,
-        }
-    };
-    Some(Decision::new(Reason::Granted {
-        role,
-        permission: permissions,
-        scope,
-        fact,
-    }))
+    let view_only_reaches = Permissions::VIEW_ONLY_REACH.contains(permission);
+    Some(Decision::new(
+        match reach(subject, resource, scope, view_only_reaches) {
+            Ok(fact) => Reason::Granted {
+                role,
+                permission,
+                scope,
+                fact,
+            },
+            Err(fact) => Reason::OutOfScope {
+                role,
+                permission,
+                scope,
+                fact,
+            },
+        },
+    ))
 }
 
 /// Whether `scope` (Restricted or Group) reaches `resource` for `subject`: `Ok` with the fact

@@ -157,24 +157,14 @@ fn check_fully<'p, R: Resource + ?Sized>(
             permission,
             scope,
             view_only_blocker,
-        } => match reach(subject, resource, scope, view_only_blocker.is_none()) {
-            Ok(fact) => Reason::Granted {
-                role,
-                permission,
-                scope,
-                fact,
-            },
-            Err(fact) => Reason::OutOfScope {
-                role,
-                // A view-only group fell short: name what it does not reach.
-                permission: match fact {
-                    Fact::ViewOnlyGroup(_) => view_only_blocker.unwrap_or(permission),
-                    _ => permission,
-                },
-                scope,
-                fact,
-            },
-        },
+        } => within(
+            role,
+            subject,
+            resource,
+            permission,
+            scope,
+            view_only_blocker,
+        ),
     };
     Decision::new(reason)
 }
@@ -203,23 +193,48 @@ fn settle_single<'p, R: Resource + ?Sized>(
     } else {
         Scope::Restricted
     };
-    let view_only_reaches = Permissions::VIEW_ONLY_REACH.contains(permission);
-    Some(Decision::new(
-        match reach(subject, resource, scope, view_only_reaches) {
-            Ok(fact) => Reason::Granted {
-                role,
-                permission,
-                scope,
-                fact,
-            },
-            Err(fact) => Reason::OutOfScope {
-                role,
-                permission,
-                scope,
-                fact,
-            },
+    // A view-only group reaches a single permission exactly when it is within reach.
+    let view_only_blocker =
+        (!Permissions::VIEW_ONLY_REACH.contains(permission)).then_some(permission);
+    Some(Decision::new(within(
+        role,
+        subject,
+        resource,
+        permission,
+        scope,
+        view_only_blocker,
+    )))
+}
+
+/// The reason for `permission` granted at `scope` (Restricted or Group) only: granted or out
+/// of scope by the fact [`reach`] finds; a view-only group falling short names
+/// `view_only_blocker`, what it does not reach.
+#[inline]
+fn within<'p, R: Resource + ?Sized>(
+    role: &'p Role,
+    subject: &Subject<'_>,
+    resource: &R,
+    permission: Permissions,
+    scope: Scope,
+    view_only_blocker: Option<Permissions>,
+) -> Reason<'p> {
+    match reach(subject, resource, scope, view_only_blocker.is_none()) {
+        Ok(fact) => Reason::Granted {
+            role,
+            permission,
+            scope,
+            fact,
         },
-    ))
+        Err(fact) => Reason::OutOfScope {
+            role,
+            permission: match fact {
+                Fact::ViewOnlyGroup(_) => view_only_blocker.unwrap_or(permission),
+                _ => permission,
+            },
+            scope,
+            fact,
+        },
+    }
 }
 
 /// Whether `scope` (Restricted or Group) reaches `resource` for `subject`: `Ok` with the fact

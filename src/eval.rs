@@ -277,6 +277,9 @@ fn reach<R: Resource + ?Sized>(
 
 /// Every permission `subject` (holding `role`) may do on `resource`, equal bit by bit to
 /// [`check`] of each: the Global mask, widened by whichever facts the resource offers.
+///
+/// A role whose every scoped grant is Global is settled in line from that mask (the common
+/// case, as for [`check`]); the facts are read one call away in [`allowed_narrow`].
 #[inline]
 pub(crate) fn allowed<R: Resource + ?Sized>(
     role: Option<&Role>,
@@ -289,12 +292,29 @@ pub(crate) fn allowed<R: Resource + ?Sized>(
     };
     let grants = role.grants;
     let global = grants.at_least(Scope::Global);
+    if global.contains(
+        grants
+            .at_least(Scope::Restricted)
+            .intersection(masks.scoped),
+    ) {
+        return global;
+    }
+    allowed_narrow(role, masks, subject, resource)
+}
+
+/// [`allowed`] for a role with grants narrower than Global.
+#[inline(never)]
+fn allowed_narrow<R: Resource + ?Sized>(
+    role: &Role,
+    masks: Masks,
+    subject: &Subject<'_>,
+    resource: &R,
+) -> Permissions {
+    let grants = role.grants;
+    let global = grants.at_least(Scope::Global);
     let any = grants
         .at_least(Scope::Restricted)
         .intersection(masks.scoped);
-    if global.contains(any) {
-        return global;
-    }
     if resource.assignee() == Some(subject.user) {
         return global.union(any);
     }

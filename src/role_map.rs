@@ -1,99 +1,99 @@
-//! The custom roles of a policy, found by id in constant time without hashing.
+//! Every role of a policy, built-in and custom, found by id in constant time without hashing.
 
 use std::collections::HashMap;
 
 use crate::{Role, RoleId};
 
-/// Custom roles in id order, with an index from id to position.
+/// The nine built-in roles, then the custom roles in id order, with a table from id to
+/// position.
 ///
-/// Ids are handed out in sequence and never reused, so the index is normally a plain table
-/// with one slot per id handed out (4 bytes each): a lookup is two bounds-checked loads,
-/// whatever the number of roles. A loaded document can name ids far apart (a few roles with
-/// ids in the billions); when the table would hold more than [`SLOTS_PER_ROLE`] slots per role
-/// (plus [`SLACK`]), the index becomes a hash map instead, so memory stays bounded by the
-/// number of roles.
-#[derive(Debug, Clone, Default)]
+/// Ids are handed out in sequence and never reused, so the table normally has one slot per id
+/// handed out (4 bytes each), built-in ids included: a lookup is two bounds-checked loads, the
+/// same for a built-in role as for the ten-thousandth custom one. A loaded document can name
+/// ids far apart (a few roles with ids in the billions); when the table would hold more than
+/// [`SLOTS_PER_ROLE`] slots per custom role (plus [`SLACK`]), it covers only the built-in ids
+/// and a hash map finds the custom ones, so memory stays bounded by the number of roles.
+#[derive(Debug, Clone)]
 pub(crate) struct RoleMap {
     roles: Vec<Role>,
-    index: Index,
+    /// `slots[id]` is the role's position in `roles`, or [`NONE`].
+    slots: Vec<u32>,
+    /// Positions of custom roles by id when their ids are too sparse for `slots`; empty
+    /// otherwise.
+    sparse: HashMap<RoleId, u32>,
 }
 
-/// Past this many table slots per role (beyond [`SLACK`]) the index is a hash map.
+/// Past this many table slots per custom role (beyond [`SLACK`]) the custom ids go to a map.
 const SLOTS_PER_ROLE: usize = 16;
 /// Slots any policy may use whatever its number of roles: 16 KiB.
 const SLACK: usize = 4096;
 /// An empty slot.
 const NONE: u32 = u32::MAX;
-
-/// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and only
-/// documents with far-apart ids need it.
-#[inline(never)]
-fn sparse_position(map: &HashMap<RoleId, u32>, id: RoleId) -> Option<u32> {
-    map.get(&id).copied()
-}
-
-#[derive(Debug, Clone)]
-enum Index {
-    /// `slots[id - FIRST_CUSTOM]` is the role's position in `roles`, or [`NONE`].
-    Table(Vec<u32>),
-    /// Position by id, for sparse ids.
-    Sparse(HashMap<RoleId, u32>),
-}
-
-impl Default for Index {
-    fn default() -> Self {
-        Index::Table(Vec::new())
-    }
-}
+/// How many built-in roles lead `roles`.
+const BUILTIN: usize = 9;
 
 impl RoleMap {
-    /// The role with id `id`.
-    #[inline]
-    pub(crate) fn get(&self, id: RoleId) -> Option<&Role> {
-        let position = match &self.index {
-            Index::Table(slots) => {
-                let slot = id.0.wrapping_sub(RoleId::FIRST_CUSTOM.0) as usize;
-                *slots.get(slot)?
-            }
-            Index::Sparse(map) => sparse_position(map, id)?,
-        };
-        self.roles.get(position as usize)
-    }
-
-    /// The role with id `id`, to change it.
-    pub(crate) fn get_mut(&mut self, id: RoleId) -> Option<&mut Role> {
-        let position = self.position(id)?;
-        self.roles.get_mut(position)
-    }
-
-    fn position(&self, id: RoleId) -> Option<usize> {
-        self.get(id)?;
-        match &self.index {
-            Index::Table(slots) => slots
-                .get(id.0.wrapping_sub(RoleId::FIRST_CUSTOM.0) as usize)
-                .map(|&p| p as usize),
-            Index::Sparse(map) => map.get(&id).map(|&p| p as usize),
-        }
-    }
-
-    /// The roles in id order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Role> {
-        self.roles.iter()
-    }
-
-    /// The map of `roles`, which are in strictly increasing id order, all custom, and fewer
-    /// than `u32::MAX` (the caller has checked); it keeps their vector as it is.
-    pub(crate) fn from_sorted(roles: Vec<Role>) -> RoleMap {
+    /// The map of `builtin` (ids 1 to 9) and `custom`, which are in strictly increasing id
+    /// order, all custom, and fewer than `u32::MAX` (the caller has checked).
+    pub(crate) fn new(builtin: &[Role; BUILTIN], custom: Vec<Role>) -> RoleMap {
+        let mut roles = Vec::with_capacity(BUILTIN + custom.len());
+        roles.extend_from_slice(builtin);
+        roles.extend(custom);
         let mut map = RoleMap {
             roles,
-            index: Index::default(),
+            slots: Vec::new(),
+            sparse: HashMap::new(),
         };
         map.reindex();
         map
     }
 
-    /// Adds `role`, whose id must be above every id held; returns `false` (and adds nothing)
-    /// otherwise, or when the positions would overflow the index.
+    /// The role with id `id`.
+    #[inline(always)]
+    pub(crate) fn get(&self, id: RoleId) -> Option<&Role> {
+        let position = match self.slots.get(id.0 as usize) {
+            Some(&position) => position,
+            None => self.sparse_position(id)?,
+        };
+        self.roles.get(position as usize)
+    }
+
+    /// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and
+    /// only documents with far-apart ids (or an unknown id) get here.
+    #[cold]
+    #[inline(never)]
+    fn sparse_position(&self, id: RoleId) -> Option<u32> {
+        self.sparse.get(&id).copied()
+    }
+
+    /// The custom role with id `id`, to change it.
+    pub(crate) fn get_custom_mut(&mut self, id: RoleId) -> Option<&mut Role> {
+        let position = self.custom_position(id)?;
+        self.roles.get_mut(position)
+    }
+
+    /// The position of custom role `id`; `None` for built-in and unknown ids.
+    fn custom_position(&self, id: RoleId) -> Option<usize> {
+        let role = self.get(id)?;
+        if role.builtin.is_some() {
+            return None;
+        }
+        let position = self.slots.get(id.0 as usize).or(self.sparse.get(&id))?;
+        Some(*position as usize)
+    }
+
+    /// Every role: the built-in ones, then the custom ones, in id order.
+    pub(crate) fn iter(&self) -> core::slice::Iter<'_, Role> {
+        self.roles.iter()
+    }
+
+    /// The custom roles in id order.
+    pub(crate) fn custom(&self) -> &[Role] {
+        self.roles.get(BUILTIN..).unwrap_or_default()
+    }
+
+    /// Adds custom role `role`, whose id must be custom and above every id held; returns
+    /// `false` (and adds nothing) otherwise, or when the positions would overflow the index.
     pub(crate) fn push(&mut self, role: Role) -> bool {
         if self.roles.last().is_some_and(|last| last.id >= role.id)
             || role.id < RoleId::FIRST_CUSTOM
@@ -105,57 +105,60 @@ impl RoleMap {
         };
         let id = role.id;
         self.roles.push(role);
-        let slot = (id.0 - RoleId::FIRST_CUSTOM.0) as usize;
-        match &mut self.index {
-            Index::Table(slots) if slot < self.roles.len() * SLOTS_PER_ROLE + SLACK => {
-                slots.resize(slot, NONE);
-                slots.push(position);
-            }
-            Index::Table(_) => self.reindex(),
-            Index::Sparse(map) => {
-                map.insert(id, position);
-            }
+        let slot = id.0 as usize;
+        if !self.sparse.is_empty() {
+            self.sparse.insert(id, position);
+        } else if slot < self.table_limit() {
+            self.slots.resize(slot, NONE);
+            self.slots.push(position);
+        } else {
+            self.reindex();
         }
         true
     }
 
-    /// Removes the role with id `id`, returning it.
+    /// Removes custom role `id`, returning it; built-in roles stay.
     pub(crate) fn remove(&mut self, id: RoleId) -> Option<Role> {
-        let position = self.position(id)?;
+        let position = self.custom_position(id)?;
         let role = self.roles.remove(position);
         self.reindex();
         Some(role)
     }
 
-    /// Rebuilds the index after positions moved, choosing a table when the ids are dense
-    /// enough.
-    fn reindex(&mut self) {
-        let span = self
-            .roles
-            .last()
-            .map_or(0, |last| (last.id.0 - RoleId::FIRST_CUSTOM.0) as usize + 1);
-        // Positions fit in u32: `push` refuses more roles than that.
-        #[allow(clippy::cast_possible_truncation)]
-        let positions = self
-            .roles
-            .iter()
-            .enumerate()
-            .map(|(position, role)| (role.id, position as u32));
-        self.index = if span <= self.roles.len() * SLOTS_PER_ROLE + SLACK {
-            let mut slots = vec![NONE; span];
-            for (id, position) in positions {
-                slots[(id.0 - RoleId::FIRST_CUSTOM.0) as usize] = position;
-            }
-            Index::Table(slots)
-        } else {
-            Index::Sparse(positions.collect())
-        };
+    /// The most slots the table may hold for the roles held.
+    fn table_limit(&self) -> usize {
+        self.custom().len() * SLOTS_PER_ROLE + SLACK
     }
 
-    /// Whether the index is a plain table (for tests of the memory bound).
+    /// Rebuilds the index after positions moved: every id in the table when the ids are
+    /// dense enough, otherwise the built-in ids in the table and the custom ones in the map.
+    fn reindex(&mut self) {
+        let span = self.roles.last().map_or(0, |last| last.id.0 as usize + 1);
+        let dense = span <= self.table_limit();
+        let table_span = if dense {
+            span
+        } else {
+            RoleId::FIRST_CUSTOM.0 as usize
+        };
+        self.slots = vec![NONE; table_span];
+        self.sparse = HashMap::new();
+        for (position, role) in self.roles.iter().enumerate() {
+            // Positions fit in u32: `push` refuses more roles than that.
+            #[allow(clippy::cast_possible_truncation)]
+            let position = position as u32;
+            match self.slots.get_mut(role.id.0 as usize) {
+                Some(slot) => *slot = position,
+                None => {
+                    self.sparse.insert(role.id, position);
+                }
+            }
+        }
+    }
+
+    /// Whether every id is in the table (for tests of the memory bound).
     #[cfg(test)]
     fn is_table(&self) -> bool {
-        matches!(self.index, Index::Table(_))
+        self.sparse.is_empty()
     }
 }
 
@@ -173,6 +176,10 @@ mod tests {
     use super::*;
     use crate::BuiltInRole;
 
+    fn map() -> RoleMap {
+        RoleMap::new(&crate::role::BUILTIN_ROLES, Vec::new())
+    }
+
     fn role(id: u32) -> Role {
         let mut role = BuiltInRole::SupportAgent.role().clone();
         role.id = RoleId(id);
@@ -182,14 +189,18 @@ mod tests {
 
     #[test]
     fn finds_every_role_and_nothing_else() {
-        let mut map = RoleMap::default();
+        let mut map = map();
         for id in (100..300).step_by(3) {
             assert!(map.push(role(id)));
         }
         assert!(!map.push(role(150)), "ids only grow");
         assert!(map.remove(RoleId(103)).is_some());
+        assert!(map.remove(RoleId(3)).is_none(), "built-in roles stay");
+        assert!(map.get_custom_mut(RoleId(3)).is_none());
+        assert_eq!(map.custom().len(), 66);
         for id in 0..400 {
-            let expected = (100..300).contains(&id) && (id - 100) % 3 == 0 && id != 103;
+            let expected = (1..=9).contains(&id)
+                || ((100..300).contains(&id) && (id - 100) % 3 == 0 && id != 103);
             assert_eq!(map.get(RoleId(id)).is_some(), expected, "{id}");
             if let Some(found) = map.get(RoleId(id)) {
                 assert_eq!(found.id, RoleId(id));
@@ -200,7 +211,7 @@ mod tests {
 
     #[test]
     fn sparse_ids_use_a_map_not_a_huge_table() {
-        let mut map = RoleMap::default();
+        let mut map = map();
         assert!(map.push(role(100)));
         assert!(map.push(role(u32::MAX - 1)));
         assert!(!map.is_table());
@@ -209,6 +220,8 @@ mod tests {
             Some(RoleId(u32::MAX - 1))
         );
         assert!(map.get(RoleId(101)).is_none());
+        assert_eq!(map.get(RoleId(9)).map(|r| r.id), Some(RoleId(9)));
+        assert!(map.get(RoleId(10)).is_none());
         assert!(map.remove(RoleId(u32::MAX - 1)).is_some());
         assert!(map.is_table());
     }

@@ -314,14 +314,14 @@ fn load(
     if let Some(pair) = roles.windows(2).find(|pair| pair[0].id == pair[1].id) {
         return Err(PolicyError::DuplicateRoleId(pair[0].id));
     }
-    let custom = RoleMap::from_sorted(roles);
+    let roles = RoleMap::new(vocabulary.builtin_roles(), roles);
     Ok(Policy {
         plan: stored.plan,
         revision: stored.revision,
         next_role_id: next,
         masks: crate::policy::masks(vocabulary),
         vocabulary: vocabulary.clone(),
-        custom,
+        roles,
         names,
     })
 }

@@ -400,12 +400,11 @@ impl Vocabulary {
         &self.table
     }
 
-    /// The built-in role at `index` (its id minus one) under this vocabulary.
-    #[inline]
-    pub(crate) fn builtin_role(&self, index: usize) -> Option<&Role> {
+    /// The nine built-in roles under this vocabulary, in id order.
+    pub(crate) fn builtin_roles(&self) -> &[Role; 9] {
         match &self.roles {
-            None => BUILTIN_ROLES.get(index),
-            Some(roles) => roles.get(index),
+            None => &BUILTIN_ROLES,
+            Some(roles) => roles,
         }
     }
 }

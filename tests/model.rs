@@ -1492,7 +1492,13 @@ fn vocabulary_strategy() -> impl Strategy<Value = Vec<ExtSpec>> {
     })
 }
 
+/// `cases` per property, unless `PROPTEST_CASES` says otherwise (proptest's own convention;
+/// a mutation-testing run sets it lower to try hundreds of mutants in reasonable time).
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         failure_persistence: None,
@@ -2972,7 +2978,9 @@ fn vocabulary_follows_design() {
         });
     let accepted = Cell::new(0u32);
     let refused = Cell::new(0u32);
-    let mut runner = TestRunner::new(config(4_000));
+    let config = config(4_000);
+    let cases = config.cases;
+    let mut runner = TestRunner::new(config);
     let result = runner.run(&strategy, |extensions| {
         let engine = engine_vocabulary(&extensions);
         let model = ModelVocabulary::new(&extensions);
@@ -3038,8 +3046,9 @@ fn vocabulary_follows_design() {
         panic!("{e}");
     }
     let (accepted, refused) = (accepted.get(), refused.get());
+    // A fifth of the draws at least on each side (about 35% and 65% are expected).
     assert!(
-        accepted > 1_200 && refused > 800,
+        accepted * 5 > cases && refused * 5 > cases,
         "accepted {accepted}, refused {refused}: the draw lost its balance"
     );
 }

@@ -108,11 +108,11 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
     permissions: Permissions,
     resource: &R,
 ) -> Decision<'p> {
-    if let Some(role) = role {
-        let grants = role.grants;
-        // A role grants only known bits, so what it grants at Global is known: only the empty
-        // request is left to refuse.
-        if grants.at_least(Scope::Global).contains(permissions) && !permissions.is_empty() {
+    // The empty request is refused one call away; asking it first lets both common cases
+    // below rely on a non-empty set.
+    if let (Some(role), false) = (role, permissions.is_empty()) {
+        // A role grants only known bits, so what it grants at Global is known.
+        if role.grants.at_least(Scope::Global).contains(permissions) {
             let (permission, fact) = named_at_global(masks, permissions);
             let scope = Scope::Global;
             return Decision::new(Reason::Granted {
@@ -170,8 +170,9 @@ fn check_fully<'p, R: Resource + ?Sized>(
 }
 
 /// The common narrow case, with exactly the reason the general path would give: one scoped
-/// permission granted at Group or Restricted, not at Global (the caller settled Global). It
-/// needs no [`need`], and reads each fact once. `None` for anything else.
+/// permission granted at Group or Restricted, not at Global (the caller settled Global, and
+/// asks only for a non-empty `permission`). It needs no [`need`], and reads each fact once.
+/// `None` for anything else.
 #[inline(always)]
 fn settle_single<'p, R: Resource + ?Sized>(
     role: &'p Role,
@@ -181,7 +182,9 @@ fn settle_single<'p, R: Resource + ?Sized>(
     resource: &R,
 ) -> Option<Reason<'p>> {
     let grants = role.grants;
-    if !permission.bits().is_power_of_two()
+    // One bit, given a non-empty set.
+    let bits = permission.bits();
+    if bits & bits.wrapping_sub(1) != 0
         || !masks.scoped.contains(permission)
         || !grants.at_least(Scope::Restricted).contains(permission)
     {

@@ -72,8 +72,9 @@ struct Normal {
 /// One pass over the NFKC form, stopping after `limit + 1` characters so that a huge hostile
 /// string costs no more than it takes to read it.
 fn normalise(name: &str, limit: usize) -> Normal {
-    // Most names are NFKC already, and the quick check is much cheaper than recomposing.
-    if is_nfkc_quick(name.chars()) == IsNormalized::Yes {
+    // Most names are NFKC already (ASCII always is), and the quick check is much cheaper than
+    // recomposing.
+    if name.is_ascii() || is_nfkc_quick(name.chars()) == IsNormalized::Yes {
         collapse(name.chars(), limit)
     } else {
         collapse(name.nfkc(), limit)
@@ -83,7 +84,9 @@ fn normalise(name: &str, limit: usize) -> Normal {
 /// Collapses and trims the white space of an NFKC name, noting what it finds.
 fn collapse(nfkc: impl Iterator<Item = char>, limit: usize) -> Normal {
     let mut normal = Normal {
-        text: String::new(),
+        // Most names are as long normalised as they were (at most 64 characters): one
+        // allocation.
+        text: String::with_capacity(nfkc.size_hint().0.min(4 * MAX_NAME_CHARS)),
         too_long: false,
         control: false,
         invisible: false,
@@ -111,7 +114,8 @@ fn collapse(nfkc: impl Iterator<Item = char>, limit: usize) -> Normal {
             break;
         }
         normal.control |= c.is_control();
-        normal.invisible |= is_invisible(c);
+        // No ASCII character is invisible: most names skip the table.
+        normal.invisible |= !c.is_ascii() && is_invisible(c);
         normal.text.push(c);
         chars += 1;
     }
@@ -226,10 +230,13 @@ fn look_alike_key(normal: &str) -> String {
         // Each step maps ASCII one character at a time (no composition, no context), so the
         // key is the concatenation of the characters' keys: a table, not four skeleton passes.
         let keys = ascii_keys();
-        return normal
-            .bytes()
-            .map(|b| keys.get(usize::from(b)).map_or("", String::as_str))
-            .collect();
+        let mut key = String::with_capacity(normal.len());
+        key.extend(
+            normal
+                .bytes()
+                .map(|b| keys.get(usize::from(b)).map_or("", String::as_str)),
+        );
+        return key;
     }
     slow_key(normal)
 }

@@ -110,6 +110,38 @@ impl<'de> Deserialize<'de> for FormatVersion {
     }
 }
 
+/// A string borrowed from the document when it can be (no escapes in it), owned otherwise.
+/// (`Cow<str>` alone always copies: serde borrows only for fields marked `borrow`.)
+struct BorrowedStr<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for BorrowedStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = BorrowedStr<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(text.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(text)))
+            }
+        }
+
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
 impl Serialize for StoredGrants<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -136,10 +168,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for StoredGrants<'a> {
                 // make a huge list: a role keeping more than `MAX_GRANTS` is refused whole
                 // (`TooManyGrants`), so nothing is ever dropped from a role that loads.
                 const KEPT: usize = MAX_GRANTS + 1;
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(KEPT));
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                // JSON gives no size hint: room for the twenty built-in permissions at once.
+                let hint = map.size_hint().unwrap_or(crate::catalogue::BUILTIN.len());
+                let mut entries = Vec::with_capacity(hint.min(KEPT));
+                while let Some(BorrowedStr(key)) = map.next_key()? {
                     if entries.len() < KEPT {
-                        entries.push((key, map.next_value::<Cow<'de, str>>()?));
+                        let BorrowedStr(scope) = map.next_value()?;
+                        entries.push((key, scope));
                     } else {
                         map.next_value::<de::IgnoredAny>()?;
                     }
@@ -309,8 +344,11 @@ fn load(
         }
         roles.push(role);
     }
-    // A policy writes roles in id order; a document that does not still loads.
-    roles.sort_by_key(|role| role.id);
+    // A policy writes roles in id order; a document that does not still loads. (Sorting a
+    // sorted list costs a scratch buffer as big as half of it: asked only when needed.)
+    if !roles.is_sorted_by_key(|role| role.id) {
+        roles.sort_by_key(|role| role.id);
+    }
     if let Some(pair) = roles.windows(2).find(|pair| pair[0].id == pair[1].id) {
         return Err(PolicyError::DuplicateRoleId(pair[0].id));
     }

@@ -184,7 +184,8 @@ impl fmt::Display for AgentFilter {
                 write!(f, " with view-only group {group}")?;
             }
         }
-        if !self.taking_up.is_empty() && !self.takers.is_empty() {
+        // `finish` leaves the roles taking up and the takers both empty or both not.
+        if !self.takers.is_empty() {
             next(f)?;
             write_roles(f, &self.taking_up)?;
             f.write_str(" who are user ")?;

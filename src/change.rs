@@ -1,5 +1,6 @@
 //! Diffs between two policies, for the role editor's summary and the account's audit log.
 
+use core::cmp::Ordering;
 use core::fmt;
 
 use serde::Serialize;
@@ -160,12 +161,11 @@ impl fmt::Display for Change {
                 match (before, after) {
                     (None, Some(after)) => write!(f, "granted at {after} scope"),
                     (Some(before), None) => write!(f, "revoked (was {before} scope)"),
-                    (Some(before), Some(after)) if after > before => {
-                        write!(f, "widened from {before} to {after} scope")
-                    }
-                    (Some(before), Some(after)) => {
-                        write!(f, "narrowed from {before} to {after} scope")
-                    }
+                    (Some(before), Some(after)) => match after.cmp(before) {
+                        Ordering::Greater => write!(f, "widened from {before} to {after} scope"),
+                        Ordering::Less => write!(f, "narrowed from {before} to {after} scope"),
+                        Ordering::Equal => write!(f, "unchanged at {after} scope"),
+                    },
                     (None, None) => f.write_str("unchanged"),
                 }
             }

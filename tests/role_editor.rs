@@ -1226,6 +1226,11 @@ fn each_change_is_one_sentence_naming_roles_by_id_and_name() {
             reply(Some(Group), None),
             "role 100 \"Intern\": reply revoked (was Group scope)",
         ),
+        // `diff` never reports an unchanged grant, but a host may build one.
+        (
+            reply(Some(Group), Some(Group)),
+            "role 100 \"Intern\": reply unchanged at Group scope",
+        ),
         (
             grant_changed(
                 INTERN,
@@ -1261,6 +1266,11 @@ fn each_change_is_one_sentence_naming_roles_by_id_and_name() {
     for (change, sentence) in cases {
         assert_eq!(change.to_string(), sentence);
         assert!(!sentence.contains('\n'), "one line");
+        let role = match change {
+            Change::PlanChanged { .. } => None,
+            _ => Some(INTERN),
+        };
+        assert_eq!(change.role(), role, "{sentence}");
     }
     // A hostile name cannot break the sentence apart.
     let change = Change::RoleRenamed {

@@ -209,10 +209,13 @@ impl Policy {
         loop {
             let (before, after) = match (old.peek(), new.peek()) {
                 (None, None) => break,
-                (Some(a), Some(b)) if a.id == b.id => (old.next(), new.next()),
-                (Some(a), Some(b)) if a.id < b.id => (old.next(), None),
-                (_, Some(_)) => (None, new.next()),
+                (Some(a), Some(b)) => match a.id.cmp(&b.id) {
+                    Ordering::Equal => (old.next(), new.next()),
+                    Ordering::Less => (old.next(), None),
+                    Ordering::Greater => (None, new.next()),
+                },
                 (Some(_), None) => (old.next(), None),
+                (None, Some(_)) => (None, new.next()),
             };
             role_changes(before, after, &mut changes);
         }

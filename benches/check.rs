@@ -173,11 +173,12 @@ mod native {
 
 /// Engine-free models of `check`, to see where its time goes next to the native baseline
 /// (`explain/...`): the crate's own `Subject` and `Conversation`, but the decision written here
-/// in four shapes. Each looks a role up by id in tables shaped like the crate's (built-in roles
-/// by index, custom roles through a dense id table, roles as big as the crate's `Role`) and
+/// in four shapes. Each looks a role up by id in tables shaped like 0.2.0's (built-in roles by
+/// index, custom roles through a dense id table, roles as big as the crate's `Role`; the crate
+/// now finds both kinds through one id table) and
 /// keeps three nested masks per role like the crate's grants; they differ only in
 /// what they return (a `bool`, or a reason as big as the crate's) and in whether the
-/// narrow-scope path is inlined or kept out of line, as the crate keeps it.
+/// narrow-scope path is inlined (as the crate now does) or kept out of line (as 0.2.0 did).
 mod mimic {
     // The reasons' fields are what a host would read to explain; the models only build them.
     #![allow(dead_code)]
@@ -437,7 +438,7 @@ mod mimic {
         }
     }
 
-    /// A reason, Global in line and the rest out of line: the crate's shape.
+    /// A reason, Global in line and the rest out of line: the shape of 0.2.0.
     #[inline]
     pub fn reason_out_of_line<'p>(
         roles: &'p Roles,

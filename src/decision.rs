@@ -284,6 +284,17 @@ pub enum Reason<'p> {
         /// What about the resource let the scope reach it.
         fact: Fact,
     },
+    /// Allowed: the actor may give the user the new role. (Declared next to `Granted`: the
+    /// two allowed reasons are told apart from the rest with one comparison.)
+    AssignmentAllowed {
+        /// The actor's role.
+        actor_role: &'p Role,
+        /// The role to be given.
+        new_role: &'p Role,
+        /// The user's current role; `None` when the policy deleted it, so it grants nothing
+        /// (a role id the policy never issued is denied instead, as unknown).
+        current_role: Option<&'p Role>,
+    },
     /// Denied: no permission was asked for.
     NothingAsked,
     /// Denied: the permission set carries bits that name no permission of the policy's
@@ -314,16 +325,6 @@ pub enum Reason<'p> {
         scope: Scope,
         /// What about the resource puts it out of reach.
         fact: Fact,
-    },
-    /// Allowed: the actor may give the user the new role.
-    AssignmentAllowed {
-        /// The actor's role.
-        actor_role: &'p Role,
-        /// The role to be given.
-        new_role: &'p Role,
-        /// The user's current role; `None` when the policy deleted it, so it grants nothing
-        /// (a role id the policy never issued is denied instead, as unknown).
-        current_role: Option<&'p Role>,
     },
     /// Denied: nobody changes their own role.
     OwnRole {

@@ -543,4 +543,34 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn contains_group_compares_whole_ids_not_their_low_half() {
+        // Every id shares its low 32 bits with the one asked for; only one matches whole.
+        for len in [1_u64, 8, 16, 17, 32, 33, 100] {
+            let groups: Vec<GroupId> = (1..=len).map(|high| GroupId(high << 32 | 5)).collect();
+            assert!(!contains_group(&groups, GroupId(5)), "len {len}");
+            assert!(
+                !contains_group(&groups, GroupId((len + 1) << 32 | 5)),
+                "len {len}"
+            );
+            for high in 1..=len {
+                assert!(
+                    contains_group(&groups, GroupId(high << 32 | 5)),
+                    "len {len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn contains_group_finds_an_id_listed_twice_in_one_chunk() {
+        // Two matches in the eight (or thirty-two) ids scanned together must not cancel out.
+        for len in [8_usize, 16, 32, 64] {
+            let mut groups: Vec<GroupId> = (0..len as u64).map(|g| GroupId(g + 10)).collect();
+            groups[1] = GroupId(7);
+            groups[2] = GroupId(7);
+            assert!(contains_group(&groups, GroupId(7)), "len {len}");
+        }
+    }
 }

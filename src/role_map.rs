@@ -210,6 +210,30 @@ mod tests {
     }
 
     #[test]
+    fn the_table_holds_at_most_sixteen_slots_per_custom_role_beyond_the_slack() {
+        for roles in [1_u32, 2, 10] {
+            let limit = roles as usize * SLOTS_PER_ROLE + SLACK;
+            for (last, dense) in [(limit - 1, true), (limit, false)] {
+                let mut map = map();
+                for id in 100..100 + roles - 1 {
+                    assert!(map.push(role(id)));
+                }
+                // The table spans ids 0 to `last`, as long as the limit allows.
+                let last = u32::try_from(last).unwrap();
+                assert!(map.push(role(last)));
+                assert_eq!(map.is_table(), dense, "{roles} roles, last id {last}");
+                assert_eq!(map.get(RoleId(last)).map(|r| r.id), Some(RoleId(last)));
+                assert_eq!(map.custom().len(), roles as usize);
+                // Removing a role rebuilds the index the same way.
+                let mut again = map.clone();
+                assert!(again.remove(RoleId(last)).is_some());
+                assert!(again.is_table());
+                assert!(again.get(RoleId(last)).is_none());
+            }
+        }
+    }
+
+    #[test]
     fn sparse_ids_use_a_map_not_a_huge_table() {
         let mut map = map();
         assert!(map.push(role(100)));

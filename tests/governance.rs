@@ -769,7 +769,7 @@ fn a_downgrade_loses_nothing_and_an_upgrade_restores_everything() {
 
 #[test]
 fn valid_names_are_stored_trimmed() {
-    let cases: [(&str, String, &str); 8] = [
+    let cases: [(&str, String, &str); 9] = [
         ("plain", "Intern".into(), "Intern"),
         ("trimmed", "  Night shift \t".into(), "Night shift"),
         ("trimmed newline", "\nNight shift\r\n".into(), "Night shift"),
@@ -778,6 +778,12 @@ fn valid_names_are_stored_trimmed() {
         ("64 two-byte characters", "é".repeat(64), ""),
         ("64 four-byte characters", "🦀".repeat(64), ""),
         ("64 after trimming", format!("  {}  ", "ж".repeat(64)), ""),
+        // The spaces between words count as characters.
+        (
+            "64 with spaces",
+            format!("{} {}", "a".repeat(31), "b".repeat(32)),
+            "",
+        ),
     ];
     for (case, name, want) in &cases {
         let mut policy = Policy::new(Plan::Pro);
@@ -849,6 +855,15 @@ fn invalid_names_are_refused_by_clone_and_rename() {
             "65 ASCII",
             "a".repeat(65),
             invalid(&"a".repeat(65), "it is longer than 64 characters"),
+            "longer than 64 characters".into(),
+        ),
+        (
+            "65 counting a space",
+            format!("{} {}", "a".repeat(32), "b".repeat(32)),
+            invalid(
+                &format!("{} {}", "a".repeat(32), "b".repeat(32)),
+                "it is longer than 64 characters",
+            ),
             "longer than 64 characters".into(),
         ),
         (

@@ -545,6 +545,19 @@ mod tests {
     }
 
     #[test]
+    fn both_scans_answer_exactly_on_either_side_of_the_threshold() {
+        for len in 0_u64..=40 {
+            let groups: Vec<GroupId> = (0..len).map(|g| GroupId(g * 5 + 1)).collect();
+            for wanted in 0..len * 5 + 2 {
+                let expected = groups.contains(&GroupId(wanted));
+                let wanted = GroupId(wanted);
+                assert_eq!(contains_group_short(&groups, wanted), expected, "{len}");
+                assert_eq!(contains_group_long(&groups, wanted), expected, "{len}");
+            }
+        }
+    }
+
+    #[test]
     fn contains_group_compares_whole_ids_not_their_low_half() {
         // Every id shares its low 32 bits with the one asked for; only one matches whole.
         for len in [1_u64, 8, 16, 17, 32, 33, 100] {

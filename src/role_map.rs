@@ -234,6 +234,20 @@ mod tests {
     }
 
     #[test]
+    fn maps_are_equal_exactly_when_they_hold_the_same_roles() {
+        let mut one = map();
+        let mut other = map();
+        assert_eq!(one, other);
+        assert!(one.push(role(100)));
+        assert_ne!(one, other);
+        assert!(other.push(role(101)));
+        assert_ne!(one, other, "same count, other ids");
+        let mut same = map();
+        assert!(same.push(role(100)));
+        assert_eq!(one, same);
+    }
+
+    #[test]
     fn sparse_ids_use_a_map_not_a_huge_table() {
         let mut map = map();
         assert!(map.push(role(100)));

@@ -1159,3 +1159,22 @@ fn kept_grants_are_written_back_as_found_after_unrelated_changes() {
     old.delete_role(&owner(), RoleId(100)).expect("delete");
     assert!(!saved(&old).contains("time_entries"));
 }
+
+#[test]
+fn vocabularies_are_equal_exactly_when_they_declare_the_same_permissions() {
+    let declare = |name: &'static str| {
+        Vocabulary::new([ExtensionPermission::new(name, PermissionKind::Conversation)]).unwrap()
+    };
+    let merge = declare("merge_conversations");
+    // Built twice, shared or not, the same declarations are the same vocabulary.
+    assert_eq!(merge, declare("merge_conversations"));
+    assert_eq!(merge, merge.clone());
+    assert_eq!(Vocabulary::builtin(), Vocabulary::builtin());
+    // The same bit under another name is another vocabulary, and so is no extension at all.
+    assert_ne!(merge, declare("apply_macros"));
+    assert_ne!(merge, Vocabulary::builtin());
+    // Debug names the extensions, so a log line tells two vocabularies apart.
+    let shown = format!("{merge:?}");
+    assert!(shown.contains("merge_conversations"), "{shown}");
+    assert!(!format!("{:?}", declare("apply_macros")).contains("merge"));
+}

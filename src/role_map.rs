@@ -58,6 +58,16 @@ impl RoleMap {
         self.roles.get(position as usize)
     }
 
+    /// Where role `id` would sit in `roles`, for changes (an empty slot gives a position past
+    /// the end). [`RoleMap::get`] spells the same lookup out: through this helper's `Option`
+    /// the compiler gave the hot path four more instructions (counted with callgrind).
+    fn position(&self, id: RoleId) -> Option<usize> {
+        match self.slots.get(id.0 as usize) {
+            Some(&position) => Some(position as usize),
+            None => self.sparse_position(id).map(|position| position as usize),
+        }
+    }
+
     /// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and
     /// only documents with far-apart ids (or an unknown id) get here.
     #[cold]
@@ -74,12 +84,12 @@ impl RoleMap {
 
     /// The position of custom role `id`; `None` for built-in and unknown ids.
     fn custom_position(&self, id: RoleId) -> Option<usize> {
-        let role = self.get(id)?;
-        if role.builtin.is_some() {
-            return None;
-        }
-        let position = self.slots.get(id.0 as usize).or(self.sparse.get(&id))?;
-        Some(*position as usize)
+        let position = self.position(id)?;
+        self.roles
+            .get(position)?
+            .builtin
+            .is_none()
+            .then_some(position)
     }
 
     /// Every role: the built-in ones, then the custom ones, in id order.

@@ -6,6 +6,8 @@
 use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};
 use crate::filter::ConversationFilter;
+use crate::grants::Grants;
+use crate::role_map::{RoleMap, Slot};
 use crate::{GroupId, Permissions, Plan, Resource, Role, RoleId, Scope, Subject};
 
 /// What the policy's vocabulary says about permission bits, copied into the policy so that a
@@ -91,28 +93,32 @@ fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact
     }
 }
 
-/// Decides whether `subject`, holding `role` (looked up from `subject.role`; `None` when the
-/// policy holds no such role), may do all of `permissions` on `resource`.
+/// Decides whether `subject`, holding the role of `slot` in `roles` (looked up from
+/// `subject.role`; an empty slot when the policy holds no such role), may do all of
+/// `permissions` on `resource`.
 ///
 /// The common cases are settled in line, with exactly the reason [`check_fully`] would give:
 /// what the role grants at Global (one mask), and one scoped permission granted at Group or
-/// Restricted. In line, a caller that reads only [`Decision::is_allowed`] lets the compiler
-/// drop the reason altogether (measured: a reason in line costs what a `bool` does, one call
-/// away it costs a third more). Everything else (several permissions, refusals, unknown roles)
-/// is one call away in [`check_fully`], so the common cases carry none of its code.
+/// Restricted. They read the grants from the slot and reach the role only for the reason. In
+/// line, a caller that reads only [`Decision::is_allowed`] lets the compiler drop the reason
+/// altogether (measured: a reason in line costs what a `bool` does, one call away it costs a
+/// third more). Everything else (several permissions, refusals, unknown roles) is one call
+/// away in [`check_fully`], so the common cases carry none of its code.
 #[inline(always)]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
-    role: Option<&'p Role>,
+    roles: &'p RoleMap,
+    slot: &'p Slot,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
     resource: &R,
 ) -> Decision<'p> {
+    let grants = slot.grants;
     // The empty request is refused one call away; asking it first lets both common cases
     // below rely on a non-empty set.
-    if let (Some(role), false) = (role, permissions.is_empty()) {
+    if let (Some(role), false) = (roles.at(slot), permissions.is_empty()) {
         // A role grants only known bits, so what it grants at Global is known.
-        if role.grants.at_least(Scope::Global).contains(permissions) {
+        if grants.at_least(Scope::Global).contains(permissions) {
             let (permission, fact) = named_at_global(masks, permissions);
             let scope = Scope::Global;
             return Decision::new(Reason::Granted {
@@ -122,18 +128,19 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
                 fact,
             });
         }
-        if let Some(reason) = settle_single(role, masks, subject, permissions, resource) {
+        if let Some(reason) = settle_single(grants, role, masks, subject, permissions, resource) {
             return Decision::new(reason);
         }
     }
-    check_fully(role, masks, subject, permissions, resource)
+    check_fully(roles, slot, masks, subject, permissions, resource)
 }
 
 /// Decides anything, allowed or denied, with the reason; [`check`] calls it for what it does
 /// not settle in line.
 #[inline(never)]
 fn check_fully<'p, R: Resource + ?Sized>(
-    role: Option<&'p Role>,
+    roles: &'p RoleMap,
+    slot: &'p Slot,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
@@ -142,7 +149,7 @@ fn check_fully<'p, R: Resource + ?Sized>(
     if let Some(reason) = refuse_request(masks, permissions) {
         return Decision::new(reason);
     }
-    let Some(role) = role else {
+    let Some(role) = roles.at(slot) else {
         return Decision::new(Reason::UnknownRole { role: subject.role });
     };
     let reason = match need(role, masks, permissions) {
@@ -175,13 +182,13 @@ fn check_fully<'p, R: Resource + ?Sized>(
 /// `None` for anything else.
 #[inline(always)]
 fn settle_single<'p, R: Resource + ?Sized>(
+    grants: Grants,
     role: &'p Role,
     masks: Masks,
     subject: &Subject<'_>,
     permission: Permissions,
     resource: &R,
 ) -> Option<Reason<'p>> {
-    let grants = role.grants;
     // One bit, given a non-empty set.
     let bits = permission.bits();
     if bits & bits.wrapping_sub(1) != 0
@@ -277,22 +284,18 @@ fn reach<R: Resource + ?Sized>(
     })
 }
 
-/// Every permission `subject` (holding `role`) may do on `resource`, equal bit by bit to
+/// Every permission `subject` (whose role grants `grants`) may do on `resource`, equal bit by bit to
 /// [`check`] of each: the Global mask, widened by whichever facts the resource offers.
 ///
 /// In line like [`check`]'s common cases, for the same reason: one call away it cost half a
 /// check more (measured).
 #[inline(always)]
 pub(crate) fn allowed<R: Resource + ?Sized>(
-    role: Option<&Role>,
+    grants: Grants,
     masks: Masks,
     subject: &Subject<'_>,
     resource: &R,
 ) -> Permissions {
-    let Some(role) = role else {
-        return Permissions::empty();
-    };
-    let grants = role.grants;
     let global = grants.at_least(Scope::Global);
     let any = grants
         .at_least(Scope::Restricted)

@@ -158,7 +158,8 @@ impl Policy {
         resource: &R,
     ) -> Decision<'_> {
         eval::check(
-            self.role(subject.role),
+            &self.roles,
+            self.roles.slot(subject.role),
             self.masks,
             subject,
             permissions,
@@ -177,7 +178,13 @@ impl Policy {
         subject: &Subject<'_>,
         resource: &R,
     ) -> Permissions {
-        eval::allowed(self.role(subject.role), self.masks, subject, resource)
+        // An unknown role's empty slot grants nothing, so nothing is allowed.
+        eval::allowed(
+            self.roles.slot(subject.role).grants,
+            self.masks,
+            subject,
+            resource,
+        )
     }
 
     /// The agents who may do every one of `permissions` on `resource`, as a value: for every
@@ -480,9 +487,7 @@ impl Policy {
             }
         }
         self.next_revision()?;
-        if let Some(target) = self.roles.get_custom_mut(role) {
-            target.grants = grants;
-        }
+        self.roles.set_grants(role, grants);
         self.bump();
         Ok(())
     }

@@ -2,30 +2,53 @@
 
 use std::collections::HashMap;
 
+use crate::grants::Grants;
 use crate::{Role, RoleId};
 
 /// The nine built-in roles, then the custom roles in id order, with a table from id to
-/// position.
+/// position and grants.
 ///
 /// Ids are handed out in sequence and never reused, so the table normally has one slot per id
-/// handed out (4 bytes each), built-in ids included: a lookup is two bounds-checked loads, the
-/// same for a built-in role as for the ten-thousandth custom one. A loaded document can name
-/// ids far apart (a few roles with ids in the billions); when the table would hold more than
-/// [`SLOTS_PER_ROLE`] slots per custom role (plus [`SLACK`]), it covers only the built-in ids
-/// and a hash map finds the custom ones, so memory stays bounded by the number of roles.
+/// handed out (32 bytes each), built-in ids included: a check reads the role's grants with one
+/// bounds-checked load, the same for a built-in role as for the ten-thousandth custom one, and
+/// reaches the role itself only for the reason. A loaded document can name ids far apart (a
+/// few roles with ids in the billions); when the table would hold more than [`SLOTS_PER_ROLE`]
+/// slots per custom role (plus [`SLACK`]), it covers only the built-in ids and a hash map finds
+/// the custom ones, so memory stays bounded by the number of roles (at most 256 bytes of table
+/// a role).
 #[derive(Debug, Clone)]
 pub(crate) struct RoleMap {
     roles: Vec<Role>,
-    /// `slots[id]` is the role's position in `roles`, or [`NONE`].
-    slots: Vec<u32>,
-    /// Positions of custom roles by id when their ids are too sparse for `slots`; empty
+    /// `slots[id]` holds the role's position in `roles` and a copy of its grants, or is
+    /// [`Slot::EMPTY`].
+    slots: Vec<Slot>,
+    /// The slots of custom roles by id when their ids are too sparse for `slots`; empty
     /// otherwise.
-    sparse: HashMap<RoleId, u32>,
+    sparse: HashMap<RoleId, Slot>,
+}
+
+/// Where a role sits, and what it grants: the copy lets a check skip the role itself.
+///
+/// Invariant: `grants == roles[position].grants`; only [`RoleMap::set_grants`] changes grants.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    /// The role's grants; none for an empty slot.
+    pub(crate) grants: Grants,
+    /// The role's position in `roles`; [`NONE`] for an empty slot.
+    position: u32,
+}
+
+impl Slot {
+    /// No role: grants nothing, and its position finds nothing.
+    const EMPTY: Slot = Slot {
+        grants: Grants::EMPTY,
+        position: NONE,
+    };
 }
 
 /// Past this many table slots per custom role (beyond [`SLACK`]) the custom ids go to a map.
-const SLOTS_PER_ROLE: usize = 16;
-/// Slots any policy may use whatever its number of roles: 16 KiB.
+const SLOTS_PER_ROLE: usize = 8;
+/// Slots any policy may use whatever its number of roles: 128 KiB.
 const SLACK: usize = 4096;
 /// An empty slot.
 const NONE: u32 = u32::MAX;
@@ -48,43 +71,69 @@ impl RoleMap {
         map
     }
 
+    /// The slot of role `id`: [`Slot::EMPTY`] for an id the policy does not hold. A
+    /// reference, so that a check reads only the masks it needs.
+    #[inline(always)]
+    pub(crate) fn slot(&self, id: RoleId) -> &Slot {
+        match self.slots.get(id.0 as usize) {
+            Some(slot) => slot,
+            None => self.sparse_slot(id),
+        }
+    }
+
+    /// The role a slot points at; `None` for an empty slot.
+    #[inline(always)]
+    pub(crate) fn at(&self, slot: &Slot) -> Option<&Role> {
+        self.roles.get(slot.position as usize)
+    }
+
     /// The role with id `id`.
     #[inline(always)]
     pub(crate) fn get(&self, id: RoleId) -> Option<&Role> {
-        let position = match self.slots.get(id.0 as usize) {
-            Some(&position) => position,
-            None => self.sparse_position(id)?,
-        };
-        self.roles.get(position as usize)
+        self.at(self.slot(id))
     }
 
     /// Where role `id` would sit in `roles`, for changes (an empty slot gives a position past
-    /// the end). [`RoleMap::get`] spells the same lookup out: through this helper's `Option`
-    /// the compiler gave the hot path four more instructions (counted with callgrind).
-    fn position(&self, id: RoleId) -> Option<usize> {
-        match self.slots.get(id.0 as usize) {
-            Some(&position) => Some(position as usize),
-            None => self.sparse_position(id).map(|position| position as usize),
-        }
+    /// the end).
+    fn position(&self, id: RoleId) -> usize {
+        self.slot(id).position as usize
     }
 
     /// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and
     /// only documents with far-apart ids (or an unknown id) get here.
     #[cold]
     #[inline(never)]
-    fn sparse_position(&self, id: RoleId) -> Option<u32> {
-        self.sparse.get(&id).copied()
+    fn sparse_slot(&self, id: RoleId) -> &Slot {
+        self.sparse.get(&id).unwrap_or(&Slot::EMPTY)
     }
 
-    /// The custom role with id `id`, to change it.
+    /// The custom role with id `id`, to change its name or description (its grants change
+    /// through [`RoleMap::set_grants`], which keeps the table's copy in step).
     pub(crate) fn get_custom_mut(&mut self, id: RoleId) -> Option<&mut Role> {
         let position = self.custom_position(id)?;
         self.roles.get_mut(position)
     }
 
+    /// Sets the grants of custom role `id`, in the role and in its slot; `false` (and nothing
+    /// changed) for built-in and unknown ids.
+    pub(crate) fn set_grants(&mut self, id: RoleId, grants: Grants) -> bool {
+        let Some(role) = self.custom_position(id).and_then(|p| self.roles.get_mut(p)) else {
+            return false;
+        };
+        role.grants = grants;
+        let slot = match self.slots.get_mut(id.0 as usize) {
+            Some(slot) => Some(slot),
+            None => self.sparse.get_mut(&id),
+        };
+        if let Some(slot) = slot {
+            slot.grants = grants;
+        }
+        true
+    }
+
     /// The position of custom role `id`; `None` for built-in and unknown ids.
     fn custom_position(&self, id: RoleId) -> Option<usize> {
-        let position = self.position(id)?;
+        let position = self.position(id);
         self.roles
             .get(position)?
             .builtin
@@ -114,13 +163,17 @@ impl RoleMap {
             return false;
         };
         let id = role.id;
+        let slot = Slot {
+            grants: role.grants,
+            position,
+        };
         self.roles.push(role);
-        let slot = id.0 as usize;
+        let index = id.0 as usize;
         if !self.sparse.is_empty() {
-            self.sparse.insert(id, position);
-        } else if slot < self.table_limit() {
-            self.slots.resize(slot, NONE);
-            self.slots.push(position);
+            self.sparse.insert(id, slot);
+        } else if index < self.table_limit() {
+            self.slots.resize(index, Slot::EMPTY);
+            self.slots.push(slot);
         } else {
             self.reindex();
         }
@@ -150,16 +203,19 @@ impl RoleMap {
         } else {
             RoleId::FIRST_CUSTOM.0 as usize
         };
-        self.slots = vec![NONE; table_span];
+        self.slots = vec![Slot::EMPTY; table_span];
         self.sparse = HashMap::new();
         for (position, role) in self.roles.iter().enumerate() {
             // Positions fit in u32: `push` refuses more roles than that.
             #[allow(clippy::cast_possible_truncation)]
-            let position = position as u32;
+            let slot = Slot {
+                grants: role.grants,
+                position: position as u32,
+            };
             match self.slots.get_mut(role.id.0 as usize) {
-                Some(slot) => *slot = position,
+                Some(entry) => *entry = slot,
                 None => {
-                    self.sparse.insert(role.id, position);
+                    self.sparse.insert(role.id, slot);
                 }
             }
         }
@@ -220,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn the_table_holds_at_most_sixteen_slots_per_custom_role_beyond_the_slack() {
+    fn the_table_holds_at_most_eight_slots_per_custom_role_beyond_the_slack() {
         for roles in [1_u32, 2, 10] {
             let limit = roles as usize * SLOTS_PER_ROLE + SLACK;
             for (last, dense) in [(limit - 1, true), (limit, false)] {
@@ -239,6 +295,66 @@ mod tests {
                 assert!(again.remove(RoleId(last)).is_some());
                 assert!(again.is_table());
                 assert!(again.get(RoleId(last)).is_none());
+            }
+        }
+    }
+
+    /// Every held role's slot carries its grants and finds it; every other id's slot grants
+    /// nothing and finds nothing.
+    fn assert_slots_in_step(map: &RoleMap, ids: core::ops::Range<u32>) {
+        for id in ids {
+            let slot = map.slot(RoleId(id));
+            match map.roles.iter().find(|role| role.id.0 == id) {
+                Some(role) => {
+                    assert_eq!(slot.grants, role.grants, "{id}");
+                    assert_eq!(map.at(slot).map(|r| r.id), Some(role.id), "{id}");
+                }
+                None => {
+                    assert_eq!(slot.grants, Grants::EMPTY, "{id}");
+                    assert!(map.at(slot).is_none(), "{id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slots_keep_each_roles_grants_through_every_change() {
+        let reply = crate::Permissions::REPLY;
+        for sparse in [false, true] {
+            let mut map = map();
+            for id in [100, 101, 105] {
+                assert!(map.push(role(id)));
+            }
+            if sparse {
+                assert!(map.push(role(1_000_000)));
+                assert!(!map.is_table());
+            }
+            let widened = map
+                .slot(RoleId(101))
+                .grants
+                .with(reply, crate::Scope::Global);
+            assert!(map.set_grants(RoleId(101), widened));
+            assert_eq!(map.slot(RoleId(101)).grants, widened);
+            assert!(map.set_grants(RoleId(105), Grants::EMPTY));
+            assert!(
+                !map.set_grants(RoleId(3), Grants::EMPTY),
+                "built-in roles stay"
+            );
+            assert!(!map.set_grants(RoleId(102), widened), "no such role");
+            assert_eq!(
+                map.slot(RoleId(3)).grants,
+                BuiltInRole::SupportManager.role().grants
+            );
+            assert_slots_in_step(&map, 0..200);
+            assert!(map.remove(RoleId(100)).is_some());
+            assert_slots_in_step(&map, 0..200);
+            assert_eq!(
+                map.slot(RoleId(101)).grants,
+                widened,
+                "kept through reindexing"
+            );
+            if sparse {
+                assert_eq!(map.slot(RoleId(1_000_000)).grants, role(1).grants);
             }
         }
     }

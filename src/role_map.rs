@@ -304,15 +304,12 @@ mod tests {
     fn assert_slots_in_step(map: &RoleMap, ids: core::ops::Range<u32>) {
         for id in ids {
             let slot = map.slot(RoleId(id));
-            match map.roles.iter().find(|role| role.id.0 == id) {
-                Some(role) => {
-                    assert_eq!(slot.grants, role.grants, "{id}");
-                    assert_eq!(map.at(slot).map(|r| r.id), Some(role.id), "{id}");
-                }
-                None => {
-                    assert_eq!(slot.grants, Grants::EMPTY, "{id}");
-                    assert!(map.at(slot).is_none(), "{id}");
-                }
+            if let Some(role) = map.roles.iter().find(|role| role.id.0 == id) {
+                assert_eq!(slot.grants, role.grants, "{id}");
+                assert_eq!(map.at(slot).map(|r| r.id), Some(role.id), "{id}");
+            } else {
+                assert_eq!(slot.grants, Grants::EMPTY, "{id}");
+                assert!(map.at(slot).is_none(), "{id}");
             }
         }
     }

@@ -28,6 +28,7 @@ mod grants;
 mod group_list;
 mod ids;
 mod name;
+mod outcome;
 mod permissions;
 mod plan;
 mod policy;

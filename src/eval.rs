@@ -7,7 +7,6 @@ use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};
 use crate::filter::ConversationFilter;
 use crate::grants::Grants;
-use crate::outcome::Outcome;
 use crate::role_map::{RoleMap, Slot};
 use crate::{GroupId, Permissions, Plan, Resource, Role, RoleId, Scope, Subject};
 
@@ -98,7 +97,7 @@ fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact
 /// `subject.role`; an empty slot when the policy holds no such role), may do all of
 /// `permissions` on `resource`.
 ///
-/// The common cases are settled in line, with exactly the reason [`decide_fully`] would give:
+/// The common cases are settled in line, with exactly the reason [`check_fully`] would give:
 /// what the role grants at Global (one mask), and one scoped permission granted at Group or
 /// Restricted. They read the grants from the slot and reach the role only for the reason. In
 /// line, a caller that reads only [`Decision::is_allowed`] lets the compiler drop the reason
@@ -133,46 +132,27 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
             return Decision::new(reason);
         }
     }
-    let outcome = check_fully(roles, slot, masks, subject, permissions, resource);
-    Decision::new(outcome.reason(roles.at(slot), subject.role))
+    check_fully(roles, slot, masks, subject, permissions, resource)
 }
 
-/// [`decide_fully`] one call away, for what [`check`] does not settle in line: its reason
-/// comes back packed in registers (see [`Outcome`]), and the caller finds the role again.
+/// Decides anything, allowed or denied, with the reason; [`check`] calls it for what it does
+/// not settle in line.
 #[inline(never)]
-fn check_fully<R: Resource + ?Sized>(
-    roles: &RoleMap,
-    slot: &Slot,
+fn check_fully<'p, R: Resource + ?Sized>(
+    roles: &'p RoleMap,
+    slot: &'p Slot,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
     resource: &R,
-) -> Outcome {
-    Outcome::of(decide_fully(
-        roles.at(slot),
-        masks,
-        subject,
-        permissions,
-        resource,
-    ))
-}
-
-/// Decides anything, allowed or denied, with the reason.
-#[inline(always)]
-fn decide_fully<'p, R: Resource + ?Sized>(
-    role: Option<&'p Role>,
-    masks: Masks,
-    subject: &Subject<'_>,
-    permissions: Permissions,
-    resource: &R,
-) -> Reason<'p> {
+) -> Decision<'p> {
     if let Some(reason) = refuse_request(masks, permissions) {
-        return reason;
+        return Decision::new(reason);
     }
-    let Some(role) = role else {
-        return Reason::UnknownRole { role: subject.role };
+    let Some(role) = roles.at(slot) else {
+        return Decision::new(Reason::UnknownRole { role: subject.role });
     };
-    match need(role, masks, permissions) {
+    let reason = match need(role, masks, permissions) {
         Need::NotGranted(permission) => Reason::NotGranted { role, permission },
         Need::Anywhere { permission, fact } => Reason::Granted {
             role,
@@ -192,7 +172,8 @@ fn decide_fully<'p, R: Resource + ?Sized>(
             scope,
             view_only_blocker,
         ),
-    }
+    };
+    Decision::new(reason)
 }
 
 /// The common narrow case, with exactly the reason the general path would give: one scoped

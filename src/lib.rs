@@ -28,7 +28,6 @@ mod grants;
 mod group_list;
 mod ids;
 mod name;
-mod outcome;
 mod permissions;
 mod plan;
 mod policy;

@@ -29,7 +29,8 @@ pub(crate) struct RoleMap {
 
 /// Where a role sits, and what it grants: the copy lets a check skip the role itself.
 ///
-/// Invariant: `grants == roles[position].grants`; only [`RoleMap::set_grants`] changes grants.
+/// Invariant: `grants == roles[position].grants`; once a role is in the map, only
+/// [`RoleMap::set_grants`] changes its grants.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
     /// The role's grants; none for an empty slot.
@@ -93,12 +94,6 @@ impl RoleMap {
         self.at(self.slot(id))
     }
 
-    /// Where role `id` would sit in `roles`, for changes (an empty slot gives a position past
-    /// the end).
-    fn position(&self, id: RoleId) -> usize {
-        self.slot(id).position as usize
-    }
-
     /// Kept out of line: the hash probe's code would otherwise crowd every inlined check, and
     /// only documents with far-apart ids (or an unknown id) get here.
     #[cold]
@@ -117,23 +112,30 @@ impl RoleMap {
     /// Sets the grants of custom role `id`, in the role and in its slot; `false` (and nothing
     /// changed) for built-in and unknown ids.
     pub(crate) fn set_grants(&mut self, id: RoleId, grants: Grants) -> bool {
-        let Some(role) = self.custom_position(id).and_then(|p| self.roles.get_mut(p)) else {
-            return false;
-        };
-        role.grants = grants;
+        // One lookup finds the slot and, through it, the role.
         let slot = match self.slots.get_mut(id.0 as usize) {
             Some(slot) => Some(slot),
             None => self.sparse.get_mut(&id),
         };
-        if let Some(slot) = slot {
-            slot.grants = grants;
-        }
+        let Some(slot) = slot else {
+            return false;
+        };
+        let Some(role) = self
+            .roles
+            .get_mut(slot.position as usize)
+            .filter(|role| role.builtin.is_none())
+        else {
+            return false;
+        };
+        role.grants = grants;
+        slot.grants = grants;
         true
     }
 
     /// The position of custom role `id`; `None` for built-in and unknown ids.
     fn custom_position(&self, id: RoleId) -> Option<usize> {
-        let position = self.position(id);
+        // An empty slot's position is past the end.
+        let position = self.slot(id).position as usize;
         self.roles
             .get(position)?
             .builtin

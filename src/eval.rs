@@ -1,7 +1,7 @@
 //! The decision logic, all in one place: pure functions of a role, the facts and a plan.
 //!
 //! Nothing here allocates, and nothing depends on how many roles the policy holds: the caller
-//! looks the role up (O(1)) and hands it in.
+//! looks the role (or, for `check` and `allowed`, its slot) up in O(1) and hands it in.
 
 use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};
@@ -284,8 +284,8 @@ fn reach<R: Resource + ?Sized>(
     })
 }
 
-/// Every permission `subject` (whose role grants `grants`) may do on `resource`, equal bit by bit to
-/// [`check`] of each: the Global mask, widened by whichever facts the resource offers.
+/// Every permission `subject` (whose role grants `grants`) may do on `resource`, equal bit by
+/// bit to [`check`] of each: the Global mask, widened by whichever facts the resource offers.
 ///
 /// In line like [`check`]'s common cases, for the same reason: one call away it cost half a
 /// check more (measured).

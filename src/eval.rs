@@ -1,13 +1,13 @@
 //! The decision logic, all in one place: pure functions of a role, the facts and a plan.
 //!
 //! Nothing here allocates, and nothing depends on how many roles the policy holds: the caller
-//! looks the role (or, for `check` and `allowed`, its slot) up in O(1) and hands it in.
+//! looks the role (and, for `check` and `allowed`, a copy of its grants) up in O(1), or has it
+//! from a [`ResolvedSubject`](crate::ResolvedSubject), and hands it in.
 
 use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};
 use crate::filter::ConversationFilter;
 use crate::grants::Grants;
-use crate::role_map::{RoleMap, Slot};
 use crate::{GroupId, Permissions, Plan, Resource, Role, RoleId, Scope, Subject};
 
 /// What the policy's vocabulary says about permission bits, copied into the policy so that a
@@ -93,30 +93,30 @@ fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact
     }
 }
 
-/// Decides whether `subject`, holding the role of `slot` in `roles` (looked up from
-/// `subject.role`; an empty slot when the policy holds no such role), may do all of
+/// Decides whether `subject`, holding `role` (looked up from `subject.role`; `None` when the
+/// policy holds no such role), whose grants are `grants` (the role's, or none), may do all of
 /// `permissions` on `resource`.
 ///
 /// The common cases are settled in line, with exactly the reason [`check_fully`] would give:
 /// what the role grants at Global (one mask), and one scoped permission granted at Group or
-/// Restricted. They read the grants from the slot and reach the role only for the reason. In
+/// Restricted. They read the grants handed in (the role table's copy, or the resolved
+/// subject's) and reach the role only for the reason. In
 /// line, a caller that reads only [`Decision::is_allowed`] lets the compiler drop the reason
 /// altogether (measured: a reason in line costs what a `bool` does, one call away it costs a
 /// third more). Everything else (several permissions, refusals, unknown roles) is one call
 /// away in [`check_fully`], so the common cases carry none of its code.
 #[inline(always)]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
-    roles: &'p RoleMap,
-    slot: &'p Slot,
+    grants: Grants,
+    role: Option<&'p Role>,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
     resource: &R,
 ) -> Decision<'p> {
-    let grants = slot.grants;
     // The empty request is refused one call away; asking it first lets both common cases
     // below rely on a non-empty set.
-    if let (Some(role), false) = (roles.at(slot), permissions.is_empty()) {
+    if let (Some(role), false) = (role, permissions.is_empty()) {
         // A role grants only known bits, so what it grants at Global is known.
         if grants.at_least(Scope::Global).contains(permissions) {
             let (permission, fact) = named_at_global(masks, permissions);
@@ -132,15 +132,14 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
             return Decision::new(reason);
         }
     }
-    check_fully(roles, slot, masks, subject, permissions, resource)
+    check_fully(role, masks, subject, permissions, resource)
 }
 
 /// Decides anything, allowed or denied, with the reason; [`check`] calls it for what it does
 /// not settle in line.
 #[inline(never)]
 fn check_fully<'p, R: Resource + ?Sized>(
-    roles: &'p RoleMap,
-    slot: &'p Slot,
+    role: Option<&'p Role>,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
@@ -149,7 +148,7 @@ fn check_fully<'p, R: Resource + ?Sized>(
     if let Some(reason) = refuse_request(masks, permissions) {
         return Decision::new(reason);
     }
-    let Some(role) = roles.at(slot) else {
+    let Some(role) = role else {
         return Decision::new(Reason::UnknownRole { role: subject.role });
     };
     let reason = match need(role, masks, permissions) {
@@ -267,7 +266,9 @@ fn reach<R: Resource + ?Sized>(
             if contains_group(subject.groups, group) {
                 return Ok(Fact::InUsersGroups(group));
             }
-            in_view_only = contains_group(subject.view_only, group);
+            // Most subjects have no view-only groups: skip the scan's set-up for them.
+            in_view_only =
+                !subject.view_only.is_empty() && contains_group(subject.view_only, group);
             if in_view_only && view_only_reaches {
                 return Ok(Fact::InUsersViewOnlyGroups(group));
             }
@@ -312,7 +313,7 @@ pub(crate) fn allowed<R: Resource + ?Sized>(
         if !global.contains(at_group) {
             if contains_group(subject.groups, group) {
                 allowed |= at_group;
-            } else if contains_group(subject.view_only, group) {
+            } else if !subject.view_only.is_empty() && contains_group(subject.view_only, group) {
                 allowed |= at_group.intersection(Permissions::VIEW_ONLY_REACH);
             }
         }

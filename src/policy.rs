@@ -13,7 +13,8 @@ use crate::grants::Grants;
 use crate::role_map::RoleMap;
 use crate::{eval, name};
 use crate::{
-    BuiltInRole, Permissions, Plan, PolicyError, Resource, Role, RoleId, Scope, Subject, Vocabulary,
+    BuiltInRole, Permissions, Plan, PolicyError, ResolvedSubject, Resource, Role, RoleId, Scope,
+    Subject, Vocabulary,
 };
 
 /// The longest role description, in characters.
@@ -157,14 +158,25 @@ impl Policy {
         permissions: Permissions,
         resource: &R,
     ) -> Decision<'_> {
+        let slot = self.roles.slot(subject.role);
         eval::check(
-            &self.roles,
-            self.roles.slot(subject.role),
+            slot.grants,
+            self.roles.at(slot),
             self.masks,
             subject,
             permissions,
             resource,
         )
+    }
+
+    /// `subject` with its role looked up once, to ask many questions without looking it up
+    /// again: its answers are exactly those of [`Policy::check`] and [`Policy::allowed`].
+    ///
+    /// Allocates nothing.
+    #[inline(always)]
+    pub fn resolve<'s>(&self, subject: Subject<'s>) -> ResolvedSubject<'_, 's> {
+        let slot = self.roles.slot(subject.role);
+        ResolvedSubject::new(subject, self.roles.at(slot), slot.grants, self.masks)
     }
 
     /// Every permission `subject` may do on `resource`, in one call: for each permission `b`,

@@ -1821,7 +1821,13 @@ fn decide<'p>(
     permissions: Permissions,
     resource: &ResourceSpec,
 ) -> Decision<'p> {
-    resource.with(|r| policy.check(subject, permissions, r))
+    resource.with(|r| {
+        let decision = policy.check(subject, permissions, r);
+        // A resolved subject decides the same, reason included, everywhere the model looks.
+        let resolved = policy.resolve(*subject).check(permissions, r);
+        assert_eq!(resolved, decision, "resolved {subject:?} {permissions:?}");
+        decision
+    })
 }
 
 fn filter_matches(
@@ -2279,6 +2285,11 @@ proptest! {
             for resource in &resources {
                 let facts = resource.facts();
                 let allowed = resource.with(|r| policy.allowed(&subject, r));
+                prop_assert_eq!(
+                    resource.with(|r| policy.resolve(subject).allowed(r)),
+                    allowed,
+                    "resolved {:?}", spec
+                );
                 prop_assert!(all.contains(allowed), "{:?} outside the vocabulary", allowed);
                 let mut expected = Permissions::empty();
                 for p in &model.vocabulary.permissions {

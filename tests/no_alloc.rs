@@ -1,7 +1,8 @@
 //! The hot path allocates nothing: `check` (allowed and denied, at every scope, for every kind
 //! of permission, with and without view-only groups and extension permissions), `allowed`
-//! (the action set of a resource, on every kind of resource), `filter` and
-//! `ConversationFilter::matches`; and a `GroupList` of up to eight groups built from SQL rows.
+//! (the action set of a resource, on every kind of resource), the same two through a
+//! `ResolvedSubject`, `filter` and `ConversationFilter::matches`; and a `GroupList` of up to
+//! eight groups built from SQL rows.
 //!
 //! A counting global allocator wraps the system one. It counts only on the thread that set its
 //! flag (a thread-local), so neither the test harness nor another test running on another
@@ -352,6 +353,27 @@ fn check_and_filter_allocate_nothing() {
         }
     });
 
+    // The same checks and action sets through a subject resolved once per case.
+    let mut resolved_allowed = 0_usize;
+    let mut resolved_buttons = 0_u32;
+    let during_resolved = allocations_in(|| {
+        for case in &cases {
+            let resolved = policy.resolve(black_box(case.subject));
+            for _ in 0..10_000 {
+                let decision =
+                    resolved.check(black_box(case.permissions), black_box(case.resource));
+                resolved_allowed += usize::from(black_box(decision).is_allowed());
+            }
+        }
+        for case in &allowed_cases {
+            let resolved = policy.resolve(black_box(case.subject));
+            for _ in 0..1_000 {
+                let allowed = resolved.allowed(black_box(case.resource));
+                resolved_buttons += black_box(allowed).bits().count_ones();
+            }
+        }
+    });
+
     let mut buttons = 0_u32;
     let during_allowed = allocations_in(|| {
         for case in &allowed_cases {
@@ -405,6 +427,11 @@ fn check_and_filter_allocate_nothing() {
         .sum();
     assert_eq!(buttons, expected_buttons);
     assert_eq!(
+        during_resolved, 0,
+        "a resolved subject allocated {during_resolved} times"
+    );
+    assert_eq!(resolved_buttons, expected_buttons);
+    assert_eq!(
         during_filters, 0,
         "filter/matches allocated {during_filters} times"
     );
@@ -415,6 +442,7 @@ fn check_and_filter_allocate_nothing() {
     let expected_allowed = cases.iter().filter(|case| case.allowed).count() * 10_000;
     assert_eq!(allowed, expected_allowed);
     assert_eq!(denied, cases.len() * 10_000 - expected_allowed);
+    assert_eq!(resolved_allowed, expected_allowed);
     assert!(matched > 0);
     assert_eq!(assignable, 10_000);
 

@@ -6,8 +6,8 @@ use std::thread;
 
 use helpdesk_policy::{
     AboutUser, Account, BuiltInRole, Conversation, ConversationFilter, Decision, Fact, GroupId,
-    PermissionKind, Permissions, Plan, Policy, PolicyError, Reason, Role, RoleId, Scope, Subject,
-    Team, UserId,
+    PermissionKind, Permissions, Plan, Policy, PolicyError, Reason, ResolvedSubject, Role, RoleId,
+    Scope, Subject, Team, UserId,
 };
 
 /// Compiles only if `T` is `Send + Sync`.
@@ -22,6 +22,7 @@ const _: () = {
     assert_send_sync::<Fact>();
     assert_send_sync::<ConversationFilter<'static>>();
     assert_send_sync::<Subject<'static>>();
+    assert_send_sync::<ResolvedSubject<'static, 'static>>();
     assert_send_sync::<Conversation<'static>>();
     assert_send_sync::<PolicyError>();
     assert_send_sync::<Permissions>();

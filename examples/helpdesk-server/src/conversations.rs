@@ -4,8 +4,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
-    AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy, Resource,
-    Scope, SqlColumns, Subject, UserId,
+    AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy,
+    ResolvedSubject, Resource, Scope, SqlColumns, Subject, UserId,
 };
 use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
@@ -33,12 +33,8 @@ pub fn conversation_columns() -> SqlColumns<'static> {
 pub const BUTTONS: Permissions = Permissions::CONVERSATION_KIND;
 
 /// What a subject may do on a resource, restricted to the buttons: one call to `allowed`.
-pub fn actions<R: Resource + ?Sized>(
-    policy: &Policy,
-    subject: &Subject<'_>,
-    row: &R,
-) -> Permissions {
-    policy.allowed(subject, row) & BUTTONS
+pub fn actions<R: Resource + ?Sized>(me: &ResolvedSubject<'_, '_>, row: &R) -> Permissions {
+    me.allowed(row) & BUTTONS
 }
 
 /// The snake_case names of a permission set, in bit order.
@@ -78,15 +74,19 @@ pub struct ConversationView {
     pub denied: Vec<DeniedAction>,
 }
 
-/// The view of `row` for `subject`.
-pub fn view(policy: &Policy, subject: &Subject<'_>, row: &ConversationRow) -> ConversationView {
-    let allowed = actions(policy, subject, row);
+/// The view of `row` for `me`, resolved once for every row of a page.
+pub fn view(
+    policy: &Policy,
+    me: &ResolvedSubject<'_, '_>,
+    row: &ConversationRow,
+) -> ConversationView {
+    let allowed = actions(me, row);
     let denied = BUTTONS
         .difference(allowed)
         .each()
         .map(|permission| DeniedAction {
             permission: names(policy, permission).concat(),
-            reason: policy.check(subject, permission, row).to_string(),
+            reason: me.check(permission, row).to_string(),
         })
         .collect();
     ConversationView {
@@ -149,15 +149,14 @@ pub async fn inbox(
         .run(move |conn| Ok((inbox_rows(conn, &policy, &agent)?, agent, policy)))
         .await?;
     let subject = agent.subject();
+    // One role lookup for the whole inbox.
+    let me = policy.resolve(subject);
     let body = Inbox {
         user: agent.id.0,
         filter: policy
             .filter(&subject, Permissions::VIEW_CONVERSATIONS)
             .to_string(),
-        conversations: rows
-            .iter()
-            .map(|row| view(&policy, &subject, row))
-            .collect(),
+        conversations: rows.iter().map(|row| view(&policy, &me, row)).collect(),
     };
     Ok(json::response(StatusCode::OK, &body))
 }
@@ -243,7 +242,7 @@ pub async fn show(
             let subject = agent.subject();
             require(&policy, &subject, Permissions::VIEW_CONVERSATIONS, &row)?;
             Ok(ConversationPage {
-                conversation: view(&policy, &subject, &row),
+                conversation: view(&policy, &policy.resolve(subject), &row),
                 messages: messages(conn, id)?,
             })
         })
@@ -425,7 +424,7 @@ pub async fn assign(
             )?;
             tx.commit()?;
             let row = load_or_404(conn, id)?;
-            Ok(view(&policy, &subject, &row))
+            Ok(view(&policy, &policy.resolve(subject), &row))
         })
         .await?;
     Ok(json::response(StatusCode::OK, &view))

@@ -69,8 +69,8 @@ fn load(conn: &Connection, policy: &Policy, user: Option<i64>) -> Result<PageDat
         Some(id) => match db::load_agent(conn, id)? {
             Some(agent) => {
                 let rows = inbox_rows(conn, policy, &agent)?;
-                let subject = agent.subject();
-                let views = rows.iter().map(|row| view(policy, &subject, row)).collect();
+                let me = policy.resolve(agent.subject());
+                let views = rows.iter().map(|row| view(policy, &me, row)).collect();
                 Some((agent, views))
             }
             None => None,

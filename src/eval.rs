@@ -108,7 +108,7 @@ fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact
 #[inline(always)]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
     grants: Grants,
-    role: Option<&'p Role>,
+    role: impl Fn() -> Option<&'p Role> + Copy,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
@@ -116,7 +116,7 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
 ) -> Decision<'p> {
     // The empty request is refused one call away; asking it first lets both common cases
     // below rely on a non-empty set.
-    if let (Some(role), false) = (role, permissions.is_empty()) {
+    if let (Some(role), false) = (role(), permissions.is_empty()) {
         // A role grants only known bits, so what it grants at Global is known.
         if grants.at_least(Scope::Global).contains(permissions) {
             let (permission, fact) = named_at_global(masks, permissions);
@@ -139,7 +139,7 @@ pub(crate) fn check<'p, R: Resource + ?Sized>(
 /// not settle in line.
 #[inline(never)]
 fn check_fully<'p, R: Resource + ?Sized>(
-    role: Option<&'p Role>,
+    role: impl Fn() -> Option<&'p Role>,
     masks: Masks,
     subject: &Subject<'_>,
     permissions: Permissions,
@@ -148,7 +148,7 @@ fn check_fully<'p, R: Resource + ?Sized>(
     if let Some(reason) = refuse_request(masks, permissions) {
         return Decision::new(reason);
     }
-    let Some(role) = role else {
+    let Some(role) = role() else {
         return Decision::new(Reason::UnknownRole { role: subject.role });
     };
     let reason = match need(role, masks, permissions) {

@@ -161,7 +161,7 @@ impl Policy {
         let slot = self.roles.slot(subject.role);
         eval::check(
             slot.grants,
-            self.roles.at(slot),
+            || self.roles.at(slot),
             self.masks,
             subject,
             permissions,

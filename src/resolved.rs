@@ -95,7 +95,7 @@ impl<'p, 's> ResolvedSubject<'p, 's> {
     ) -> Decision<'p> {
         eval::check(
             self.grants,
-            self.role,
+            || self.role,
             self.masks,
             &self.subject,
             permissions,

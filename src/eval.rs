@@ -93,18 +93,19 @@ fn named_at_global(masks: Masks, permissions: Permissions) -> (Permissions, Fact
     }
 }
 
-/// Decides whether `subject`, holding `role` (looked up from `subject.role`; `None` when the
-/// policy holds no such role), whose grants are `grants` (the role's, or none), may do all of
-/// `permissions` on `resource`.
+/// Decides whether `subject`, whose role grants `grants` (none when the policy holds no such
+/// role), may do all of `permissions` on `resource`. `role` finds the role (from
+/// `subject.role`; `None` when the policy holds none): a lookup to run rather than its result,
+/// so that only the paths whose reason names the role pay for it.
 ///
 /// The common cases are settled in line, with exactly the reason [`check_fully`] would give:
 /// what the role grants at Global (one mask), and one scoped permission granted at Group or
 /// Restricted. They read the grants handed in (the role table's copy, or the resolved
-/// subject's) and reach the role only for the reason. In
-/// line, a caller that reads only [`Decision::is_allowed`] lets the compiler drop the reason
-/// altogether (measured: a reason in line costs what a `bool` does, one call away it costs a
-/// third more). Everything else (several permissions, refusals, unknown roles) is one call
-/// away in [`check_fully`], so the common cases carry none of its code.
+/// subject's) and reach the role only for the reason. In line, a caller that reads only
+/// [`Decision::is_allowed`] lets the compiler drop the reason altogether (measured: a reason
+/// in line costs what a `bool` does, one call away it costs a third more). Everything else
+/// (several permissions, refusals, unknown roles) is one call away in [`check_fully`], so the
+/// common cases carry none of its code.
 #[inline(always)]
 pub(crate) fn check<'p, R: Resource + ?Sized>(
     grants: Grants,

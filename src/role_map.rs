@@ -45,6 +45,14 @@ impl Slot {
         grants: Grants::EMPTY,
         position: NONE,
     };
+
+    /// The slot of `role`, held at `position`: the one place a slot copies grants from a role.
+    const fn of(role: &Role, position: u32) -> Slot {
+        Slot {
+            grants: role.grants,
+            position,
+        }
+    }
 }
 
 /// Past this many table slots per custom role (beyond [`SLACK`]) the custom ids go to a map.
@@ -165,10 +173,7 @@ impl RoleMap {
             return false;
         };
         let id = role.id;
-        let slot = Slot {
-            grants: role.grants,
-            position,
-        };
+        let slot = Slot::of(&role, position);
         self.roles.push(role);
         let index = id.0 as usize;
         if !self.sparse.is_empty() {
@@ -210,10 +215,7 @@ impl RoleMap {
         for (position, role) in self.roles.iter().enumerate() {
             // Positions fit in u32: `push` refuses more roles than that.
             #[allow(clippy::cast_possible_truncation)]
-            let slot = Slot {
-                grants: role.grants,
-                position: position as u32,
-            };
+            let slot = Slot::of(role, position as u32);
             match self.slots.get_mut(role.id.0 as usize) {
                 Some(entry) => *entry = slot,
                 None => {

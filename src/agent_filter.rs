@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::eval::contains_group;
+use crate::group_scan::contains_group;
 use crate::{GroupId, Resource, RoleId, Subject, UserId};
 
 /// The agents who may do some permissions on one resource, from

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::eval::contains_group;
+use crate::group_scan::contains_group;
 use crate::{GroupId, Resource, UserId};
 
 /// The conversations a subject may do some permissions on, from

@@ -26,6 +26,7 @@ mod facts;
 mod filter;
 mod grants;
 mod group_list;
+mod group_scan;
 mod ids;
 mod name;
 mod permissions;

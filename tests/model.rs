@@ -11,7 +11,9 @@
 //! Random policies are random sequences of operations (clones of built-in and custom roles,
 //! grants, revokes, whole grant sets, renames, descriptions, deletes, plan changes) over a
 //! random vocabulary of 0 to 44 extensions, applied to the engine and to the model in
-//! lockstep. Each case then asks many decisions, so the run covers millions of them.
+//! lockstep. Each case then asks many decisions, so the run covers millions of them. Every
+//! decision is asked of the verdict-only `allows` too (of the policy and of the resolved
+//! subject), which must give the decision's verdict and the model's.
 //!
 //! Budget: 102,000 generated cases per run (each `proptest!` block and the vocabulary test
 //! state their share): about 43 s of CPU for the whole file in a debug build, so about 22 s
@@ -1824,8 +1826,24 @@ fn decide<'p>(
     resource.with(|r| {
         let decision = policy.check(subject, permissions, r);
         // A resolved subject decides the same, reason included, everywhere the model looks.
-        let resolved = policy.resolve(*subject).check(permissions, r);
-        assert_eq!(resolved, decision, "resolved {subject:?} {permissions:?}");
+        let resolved = policy.resolve(*subject);
+        assert_eq!(
+            resolved.check(permissions, r),
+            decision,
+            "resolved {subject:?} {permissions:?}"
+        );
+        // The verdict-only entry points give the decision's verdict, everywhere the model
+        // looks (`agree_for` also holds them to the model's own verdict).
+        assert_eq!(
+            policy.allows(subject, permissions, r),
+            decision.is_allowed(),
+            "allows {subject:?} {permissions:?}: {decision}"
+        );
+        assert_eq!(
+            resolved.allows(permissions, r),
+            decision.is_allowed(),
+            "resolved allows {subject:?} {permissions:?}: {decision}"
+        );
         decision
     })
 }
@@ -2137,6 +2155,16 @@ fn agree_for(
             for (i, (resource, facts)) in resources.iter().zip(&facts).enumerate() {
                 let verdict = model_check(model, s.role, &who, &asked, facts);
                 let decision = decide(policy, &subject, asked.bits, resource);
+                let allows = resource.with(|r| policy.allows(&subject, asked.bits, r));
+                prop_assert_eq!(
+                    allows,
+                    verdict.allowed(),
+                    "allows: subject {:?} (role {:?}), asked {:?}, resource {:?}",
+                    who,
+                    s.role,
+                    asked,
+                    resource
+                );
                 let sentence = i == 0;
                 compare(&decision, &verdict, &subject, &who, facts, &model.vocabulary, sentence)
                     .map_err(|e| {

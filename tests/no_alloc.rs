@@ -1,8 +1,8 @@
 //! The hot path allocates nothing: `check` (allowed and denied, at every scope, for every kind
 //! of permission, with and without view-only groups and extension permissions), `allowed`
-//! (the action set of a resource, on every kind of resource), the same two through a
-//! `ResolvedSubject`, `filter` and `ConversationFilter::matches`; and a `GroupList` of up to
-//! eight groups built from SQL rows.
+//! (the action set of a resource, on every kind of resource), `allows` (the verdict alone), the
+//! same three through a `ResolvedSubject`, `filter` and `ConversationFilter::matches`; and a
+//! `GroupList` of up to eight groups built from SQL rows.
 //!
 //! A counting global allocator wraps the system one. It counts only on the thread that set its
 //! flag (a thread-local), so neither the test harness nor another test running on another
@@ -353,6 +353,28 @@ fn check_and_filter_allocate_nothing() {
         }
     });
 
+    // The same questions, the verdict only.
+    let mut verdicts_allowed = 0_usize;
+    let mut resolved_verdicts_allowed = 0_usize;
+    let during_allows = allocations_in(|| {
+        for case in &cases {
+            for _ in 0..10_000 {
+                let verdict = policy.allows(
+                    black_box(&case.subject),
+                    black_box(case.permissions),
+                    black_box(case.resource),
+                );
+                verdicts_allowed += usize::from(black_box(verdict));
+            }
+            let resolved = policy.resolve(black_box(case.subject));
+            for _ in 0..10_000 {
+                let verdict =
+                    resolved.allows(black_box(case.permissions), black_box(case.resource));
+                resolved_verdicts_allowed += usize::from(black_box(verdict));
+            }
+        }
+    });
+
     // The same checks and action sets through a subject resolved once per case.
     let mut resolved_allowed = 0_usize;
     let mut resolved_buttons = 0_u32;
@@ -443,6 +465,9 @@ fn check_and_filter_allocate_nothing() {
     assert_eq!(allowed, expected_allowed);
     assert_eq!(denied, cases.len() * 10_000 - expected_allowed);
     assert_eq!(resolved_allowed, expected_allowed);
+    assert_eq!(during_allows, 0, "allows allocated {during_allows} times");
+    assert_eq!(verdicts_allowed, expected_allowed);
+    assert_eq!(resolved_verdicts_allowed, expected_allowed);
     assert!(matched > 0);
     assert_eq!(assignable, 10_000);
 
@@ -560,15 +585,20 @@ fn checks_with_extension_permissions_allocate_nothing() {
     let resources: [&dyn Resource; 4] = [&in_group, &elsewhere, &Team(GroupId(2)), &Account];
     let mut allowed = 0_usize;
     let mut denied = 0_usize;
+    // Questions where `allows` gave `check`'s verdict.
+    let mut verdicts = 0_usize;
     let counted = allocations_in(|| {
         for _ in 0..1_000 {
             for subject in &subjects {
                 for resource in resources {
                     for ask in asks {
+                        let verdict = policy.allows(black_box(subject), ask, resource);
                         if black_box(policy.check(black_box(subject), ask, resource)).is_allowed() {
                             allowed += 1;
+                            verdicts += usize::from(verdict);
                         } else {
                             denied += 1;
+                            verdicts += usize::from(!verdict);
                         }
                     }
                     black_box(policy.allowed(subject, resource));
@@ -588,4 +618,5 @@ fn checks_with_extension_permissions_allocate_nothing() {
         allowed > 0 && denied > 0,
         "{allowed} allowed, {denied} denied"
     );
+    assert_eq!(verdicts, allowed + denied, "allows disagreed with check");
 }

@@ -40,9 +40,7 @@ use std::time::Duration;
 
 use common::Rng;
 use criterion::measurement::WallTime;
-use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
-};
+use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use helpdesk_policy::{
     BuiltInRole, Conversation, ExtensionPermission, GroupId, PermissionKind, Permissions, Plan,
     Policy, RoleId, Scope, Subject, UserId, Vocabulary,
@@ -489,6 +487,57 @@ fn config() -> Criterion {
         .sample_size(50)
 }
 
+/// One case of the `scope` group: its name, the built-in role, the native scope granting
+/// `view_conversations`, the conversation's group, its assignee, and whether the user is among
+/// its participants.
+type ScopeCase = (&'static str, BuiltInRole, native::Scope, u64, u64, bool);
+
+/// The five cases of the `scope` group, for a user whose groups include `hit` and not `miss`.
+fn scope_cases(hit: u64, miss: u64) -> [ScopeCase; 5] {
+    [
+        (
+            "global",
+            BuiltInRole::SupportAgent,
+            native::Scope::Global,
+            miss,
+            OTHER,
+            false,
+        ),
+        (
+            "group hit",
+            BuiltInRole::SalesUser,
+            native::Scope::Group,
+            hit,
+            OTHER,
+            false,
+        ),
+        (
+            "group miss",
+            BuiltInRole::SalesUser,
+            native::Scope::Group,
+            miss,
+            OTHER,
+            false,
+        ),
+        (
+            "restricted assigned",
+            BuiltInRole::RestrictedUser,
+            native::Scope::Restricted,
+            hit,
+            ME,
+            false,
+        ),
+        (
+            "restricted participant",
+            BuiltInRole::RestrictedUser,
+            native::Scope::Restricted,
+            hit,
+            OTHER,
+            true,
+        ),
+    ]
+}
+
 /// `check` at each scope for a user in 1, 8 and 1,000 groups, next to the native baseline.
 fn bench_scopes(c: &mut Criterion) {
     let policy = Policy::new(Plan::Pro);
@@ -504,49 +553,7 @@ fn bench_scopes(c: &mut Criterion) {
         let hit = native_groups[native_groups.len() / 2];
         let miss = 0;
 
-        // (case, role, native scope, group, assignee, participants)
-        let cases: [(&str, BuiltInRole, native::Scope, u64, u64, bool); 5] = [
-            (
-                "global",
-                BuiltInRole::SupportAgent,
-                native::Scope::Global,
-                miss,
-                OTHER,
-                false,
-            ),
-            (
-                "group hit",
-                BuiltInRole::SalesUser,
-                native::Scope::Group,
-                hit,
-                OTHER,
-                false,
-            ),
-            (
-                "group miss",
-                BuiltInRole::SalesUser,
-                native::Scope::Group,
-                miss,
-                OTHER,
-                false,
-            ),
-            (
-                "restricted assigned",
-                BuiltInRole::RestrictedUser,
-                native::Scope::Restricted,
-                hit,
-                ME,
-                false,
-            ),
-            (
-                "restricted participant",
-                BuiltInRole::RestrictedUser,
-                native::Scope::Restricted,
-                hit,
-                OTHER,
-                true,
-            ),
-        ];
+        let cases = scope_cases(hit, miss);
 
         for (case, role, scope, group, assignee, participates) in cases {
             let subject = Subject::new(UserId(ME), role.id(), &groups);
@@ -620,6 +627,40 @@ fn bench_scopes(c: &mut Criterion) {
                                 black_box(&conversation),
                             )
                             .is_allowed()
+                    });
+                },
+            );
+            // The verdict alone, through the policy and through the resolved subject.
+            assert_eq!(
+                policy.allows(&subject, Permissions::VIEW_CONVERSATIONS, &conversation),
+                expected,
+                "{case}"
+            );
+            assert_eq!(
+                resolved.allows(Permissions::VIEW_CONVERSATIONS, &conversation),
+                expected,
+                "{case}"
+            );
+            group.bench_function(
+                BenchmarkId::new("crate allows", format!("{n} groups")),
+                |b| {
+                    b.iter(|| {
+                        policy.allows(
+                            black_box(&subject),
+                            black_box(Permissions::VIEW_CONVERSATIONS),
+                            black_box(&conversation),
+                        )
+                    });
+                },
+            );
+            group.bench_function(
+                BenchmarkId::new("crate resolved allows", format!("{n} groups")),
+                |b| {
+                    b.iter(|| {
+                        black_box(&resolved).allows(
+                            black_box(Permissions::VIEW_CONVERSATIONS),
+                            black_box(&conversation),
+                        )
                     });
                 },
             );
@@ -753,8 +794,54 @@ fn bench_roles(c: &mut Criterion) {
                     .is_allowed()
             });
         });
+        // The verdict alone, for the same subjects.
+        for subject in random.iter().chain([&last, &builtin]) {
+            assert!(policy.allows(subject, Permissions::VIEW_CONVERSATIONS, &conversation));
+        }
+        group.bench_function(BenchmarkId::new("crate allows, built-in", count), |b| {
+            b.iter(|| {
+                policy.allows(
+                    black_box(&builtin),
+                    black_box(Permissions::VIEW_CONVERSATIONS),
+                    black_box(&conversation),
+                )
+            });
+        });
+        group.bench_function(BenchmarkId::new("crate allows, last created", count), |b| {
+            b.iter(|| {
+                policy.allows(
+                    black_box(&last),
+                    black_box(Permissions::VIEW_CONVERSATIONS),
+                    black_box(&conversation),
+                )
+            });
+        });
+        group.bench_function(BenchmarkId::new("crate allows, random", count), |b| {
+            let mut i = 0_usize;
+            b.iter(|| {
+                i = (i + 1) & 4095;
+                policy.allows(
+                    black_box(&random[i]),
+                    black_box(Permissions::VIEW_CONVERSATIONS),
+                    black_box(&conversation),
+                )
+            });
+        });
         // The same random subjects resolved before timing, like the baseline's 4,096 users.
         let resolved: Vec<_> = random.iter().map(|&s| policy.resolve(s)).collect();
+        group.bench_function(
+            BenchmarkId::new("crate resolved allows, random", count),
+            |b| {
+                let mut i = 0_usize;
+                b.iter(|| {
+                    i = (i + 1) & 4095;
+                    black_box(&resolved[i]).allows(
+                        black_box(Permissions::VIEW_CONVERSATIONS),
+                        black_box(&conversation),
+                    )
+                });
+            },
+        );
         group.bench_function(BenchmarkId::new("crate resolved, random", count), |b| {
             let mut i = 0_usize;
             b.iter(|| {
@@ -1195,6 +1282,21 @@ fn bench_mixed(c: &mut Criterion) {
             )
             .is_allowed()
     };
+    // The verdict alone: one random agent per question, as the peers measure it, and each
+    // agent resolved once.
+    let ask_allows = |q: &Question| {
+        policy.allows(
+            &subjects[q.agent as usize],
+            CRATE_PERMS[q.permission as usize],
+            &conversations[q.conversation as usize],
+        )
+    };
+    let ask_resolved_allows = |q: &Question| {
+        resolved[q.agent as usize].allows(
+            CRATE_PERMS[q.permission as usize],
+            &conversations[q.conversation as usize],
+        )
+    };
     let ask_native = |q: &Question| {
         native::allowed(
             &users[q.agent as usize],
@@ -1248,6 +1350,8 @@ fn bench_mixed(c: &mut Criterion) {
         let answer = ask_native(q);
         assert_eq!(ask_allowed(q), answer);
         assert_eq!(ask_resolved(q), answer);
+        assert_eq!(ask_allows(q), answer);
+        assert_eq!(ask_resolved_allows(q), answer);
         assert_eq!(ask_model_inline(q), answer);
         assert_eq!(ask_model_out_of_line(q), answer);
     }
@@ -1270,6 +1374,13 @@ fn bench_mixed(c: &mut Criterion) {
     run(&mut group, "crate check", &questions, ask_crate);
     run(&mut group, "native", &questions, ask_native);
     run(&mut group, "crate resolved", &questions, ask_resolved);
+    run(&mut group, "crate allows", &questions, ask_allows);
+    run(
+        &mut group,
+        "crate resolved allows",
+        &questions,
+        ask_resolved_allows,
+    );
     run(
         &mut group,
         "crate allowed.contains",
@@ -1534,4 +1645,205 @@ criterion_group! {
     config = config();
     targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter, bench_explain, bench_scan
 }
-criterion_main!(benches);
+
+/// Criterion's `main` (what `criterion_main!` writes), or with `INSTRUCTIONS=<iterations>` in
+/// the environment, the loops that `benches/instructions.sh` counts under callgrind.
+fn main() {
+    if let Some(iterations) = std::env::var("INSTRUCTIONS")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        instructions::run(iterations);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
+
+/// Instruction counts that a noisy machine cannot blur: the cases of `scope` and `roles` as
+/// plain loops, each between two calls of [`instructions::mark`], at which callgrind dumps its
+/// counters (`--dump-before`), so that each loop's instructions land in a file of their own.
+/// `benches/instructions.sh` divides each by the iterations and prints the table.
+mod instructions {
+    use super::{
+        groups_of, native, policy_with_roles, scope_cases, BuiltInRole, Conversation, GroupId,
+        Permissions, Plan, Policy, Rng, Subject, UserId, ME, OTHER,
+    };
+    use std::hint::black_box;
+
+    /// Callgrind dumps its counters before each call (`--dump-before=*instructions*mark*`).
+    #[inline(never)]
+    fn mark() {
+        black_box(());
+    }
+
+    /// Runs `ask` `iterations` times between two marks, as criterion's `iter` would, and
+    /// prints the case's name (one line per counted loop, in order).
+    fn count(name: &str, iterations: u64, mut ask: impl FnMut() -> bool) {
+        println!("{name}");
+        mark();
+        for _ in 0..iterations {
+            black_box(ask());
+        }
+        mark();
+    }
+
+    pub fn run(iterations: u64) {
+        let view = Permissions::VIEW_CONVERSATIONS;
+        // What the loop itself costs, to subtract from every other line.
+        count("loop only", iterations, || black_box(true));
+        let policy = Policy::new(Plan::Pro);
+        let participants_with_me = [UserId(3), UserId(5), UserId(ME)];
+        let native_participants_with_me = [3, 5, ME];
+        let participants_without_me = [UserId(3), UserId(5)];
+        let native_participants_without_me = [3_u64, 5];
+        for n in [1_u64, 8, 1_000] {
+            let native_groups = groups_of(n);
+            let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+            let hit = native_groups[native_groups.len() / 2];
+            for (case, role, scope, group, assignee, participates) in scope_cases(hit, 0) {
+                let subject = Subject::new(UserId(ME), role.id(), &groups);
+                let conversation = Conversation {
+                    group: Some(GroupId(group)),
+                    assignee: Some(UserId(assignee)),
+                    participants: if participates {
+                        &participants_with_me
+                    } else {
+                        &participants_without_me
+                    },
+                };
+                let user = native::User::viewing_at(ME, scope, native_groups.clone());
+                let conv = native::Conv {
+                    group: Some(group),
+                    assignee: Some(assignee),
+                    participants: if participates {
+                        &native_participants_with_me
+                    } else {
+                        &native_participants_without_me
+                    },
+                };
+                let resolved = policy.resolve(subject);
+                let name = |what: &str| format!("scope/{case}/{what}/{n} groups");
+                count(&name("native"), iterations, || {
+                    native::allowed(
+                        black_box(&user),
+                        black_box(native::Perm::ViewConversations),
+                        black_box(&conv),
+                    )
+                });
+                count(&name("crate"), iterations, || {
+                    policy
+                        .check(
+                            black_box(&subject),
+                            black_box(view),
+                            black_box(&conversation),
+                        )
+                        .is_allowed()
+                });
+                count(&name("crate resolved"), iterations, || {
+                    black_box(&resolved)
+                        .check(black_box(view), black_box(&conversation))
+                        .is_allowed()
+                });
+                count(&name("crate allows"), iterations, || {
+                    policy.allows(
+                        black_box(&subject),
+                        black_box(view),
+                        black_box(&conversation),
+                    )
+                });
+                count(&name("crate resolved allows"), iterations, || {
+                    black_box(&resolved).allows(black_box(view), black_box(&conversation))
+                });
+            }
+        }
+
+        // Roles: a built-in and a custom role granting `view_conversations` at Group, a hit
+        // among 8 groups, in policies with 10 and 10,000 custom roles; and a random one of
+        // 4,096 pre-drawn subjects per question, beside the baseline's 4,096 users.
+        let native_groups = groups_of(8);
+        let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
+        let hit = native_groups[4];
+        let conversation = Conversation {
+            group: Some(GroupId(hit)),
+            assignee: Some(UserId(OTHER)),
+            participants: &[],
+        };
+        let conv = native::Conv {
+            group: Some(hit),
+            assignee: Some(OTHER),
+            participants: &[],
+        };
+        for count_of_roles in [10_usize, 10_000] {
+            let (policy, ids) = policy_with_roles(count_of_roles);
+            let builtin = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
+            let last = Subject::new(UserId(ME), *ids.last().unwrap_or(&builtin.role), &groups);
+            let mut rng = Rng(count_of_roles as u64);
+            let random: Vec<Subject<'_>> = (0..4096)
+                .map(|_| Subject::new(UserId(ME), ids[rng.below(count_of_roles)], &groups))
+                .collect();
+            let resolved: Vec<_> = random.iter().map(|&s| policy.resolve(s)).collect();
+            let name = |what: &str| format!("roles/{what}/{count_of_roles}");
+            for (what, subject) in [("built-in", &builtin), ("last created", &last)] {
+                count(&name(&format!("crate, {what}")), iterations, || {
+                    policy
+                        .check(
+                            black_box(subject),
+                            black_box(view),
+                            black_box(&conversation),
+                        )
+                        .is_allowed()
+                });
+                count(&name(&format!("crate allows, {what}")), iterations, || {
+                    policy.allows(
+                        black_box(subject),
+                        black_box(view),
+                        black_box(&conversation),
+                    )
+                });
+            }
+            let mut i = 0_usize;
+            count(&name("crate, random"), iterations, || {
+                i = (i + 1) & 4095;
+                policy
+                    .check(
+                        black_box(&random[i]),
+                        black_box(view),
+                        black_box(&conversation),
+                    )
+                    .is_allowed()
+            });
+            count(&name("crate allows, random"), iterations, || {
+                i = (i + 1) & 4095;
+                policy.allows(
+                    black_box(&random[i]),
+                    black_box(view),
+                    black_box(&conversation),
+                )
+            });
+            count(&name("crate resolved allows, random"), iterations, || {
+                i = (i + 1) & 4095;
+                black_box(&resolved[i]).allows(black_box(view), black_box(&conversation))
+            });
+        }
+        let users: Vec<native::User> = (0..4096)
+            .map(|_| native::User::viewing_at(ME, native::Scope::Group, native_groups.clone()))
+            .collect();
+        let mut i = 0_usize;
+        count("roles/native, one user", iterations, || {
+            native::allowed(
+                black_box(&users[0]),
+                black_box(native::Perm::ViewConversations),
+                black_box(&conv),
+            )
+        });
+        count("roles/native, 4096 users cycled", iterations, || {
+            i = (i + 1) & 4095;
+            native::allowed(
+                black_box(&users[i]),
+                black_box(native::Perm::ViewConversations),
+                black_box(&conv),
+            )
+        });
+    }
+}

@@ -1646,52 +1646,117 @@ criterion_group! {
     targets = bench_scopes, bench_roles, bench_extensions, bench_who_may, bench_mixed, bench_filter, bench_explain, bench_scan
 }
 
-/// Criterion's `main` (what `criterion_main!` writes), or with `INSTRUCTIONS=<iterations>` in
-/// the environment, the loops that `benches/instructions.sh` counts under callgrind.
+/// Criterion's `main` (what `criterion_main!` writes), or one of two plain-loop modes of the
+/// `scope` and `roles` cases (module `loops`): with `INSTRUCTIONS=<iterations>` in the
+/// environment, the loops that `benches/instructions.sh` counts under callgrind; with
+/// `INTERLEAVED=<rounds>`, each case's variants timed in turn, round after round.
 fn main() {
-    if let Some(iterations) = std::env::var("INSTRUCTIONS")
-        .ok()
-        .and_then(|n| n.parse::<u64>().ok())
-    {
-        instructions::run(iterations);
-        return;
+    let var = |name: &str| std::env::var(name).ok().and_then(|n| n.parse::<u64>().ok());
+    if let Some(iterations) = var("INSTRUCTIONS") {
+        loops::run(loops::Mode::Count { iterations });
+    } else if let Some(rounds) = var("INTERLEAVED") {
+        loops::run(loops::Mode::Interleaved { rounds });
+    } else {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
     }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
 }
 
-/// Instruction counts that a noisy machine cannot blur: the cases of `scope` and `roles` as
-/// plain loops, each between two calls of [`instructions::mark`], at which callgrind dumps its
-/// counters (`--dump-before`), so that each loop's instructions land in a file of their own.
-/// `benches/instructions.sh` divides each by the iterations and prints the table.
-mod instructions {
+/// The cases of `scope` and `roles` as plain loops, for figures that a noisy machine cannot
+/// blur (or blurs less):
+///
+/// - `Count`: each loop runs between two calls of [`loops::mark`], at which callgrind dumps its
+///   counters (`--dump-before`), so that each loop's instructions land in a file of their own;
+///   `benches/instructions.sh` divides each by the iterations and prints the table.
+/// - `Interleaved`: the variants of one case (native, `check`, `allows`, ...) take turns, a
+///   short loop each, for `rounds` rounds, and each prints the fastest loop's time per
+///   question: a burst of load from elsewhere slows a few loops of every variant alike, and
+///   the fastest of many is the undisturbed one.
+mod loops {
     use super::{
         groups_of, native, policy_with_roles, scope_cases, BuiltInRole, Conversation, GroupId,
         Permissions, Plan, Policy, Rng, Subject, UserId, ME, OTHER,
     };
     use std::hint::black_box;
+    use std::time::Instant;
 
-    /// Callgrind dumps its counters before each call (`--dump-before=*instructions*mark*`).
+    #[derive(Clone, Copy)]
+    pub enum Mode {
+        Count { iterations: u64 },
+        Interleaved { rounds: u64 },
+    }
+
+    /// Questions per timed loop in `Interleaved` mode: about a millisecond.
+    const TIMED: u64 = 200_000;
+
+    /// Callgrind dumps its counters before each call (`--dump-before=*loops*mark*`).
     #[inline(never)]
     fn mark() {
         black_box(());
     }
 
-    /// Runs `ask` `iterations` times between two marks, as criterion's `iter` would, and
-    /// prints the case's name (one line per counted loop, in order).
-    fn count(name: &str, iterations: u64, mut ask: impl FnMut() -> bool) {
-        println!("{name}");
-        mark();
+    /// Asks `iterations` times, as criterion's `iter` would.
+    #[inline(always)]
+    fn ask_times(iterations: u64, mut ask: impl FnMut() -> bool) {
         for _ in 0..iterations {
             black_box(ask());
         }
-        mark();
     }
 
-    pub fn run(iterations: u64) {
+    /// Counts (one marked loop, its name printed) or times (one loop, nanoseconds a question).
+    /// One loop for both, so that the compiler inlines `ask` into it (two loops left it a call).
+    #[inline(always)]
+    fn once(mode: Mode, name: &str, ask: impl FnMut() -> bool) -> f64 {
+        let counting = matches!(mode, Mode::Count { .. });
+        let iterations = match mode {
+            Mode::Count { iterations } => iterations,
+            Mode::Interleaved { .. } => TIMED,
+        };
+        if counting {
+            println!("{name}");
+            mark();
+        }
+        let start = Instant::now();
+        ask_times(iterations, ask);
+        let elapsed = start.elapsed();
+        if counting {
+            mark();
+        }
+        elapsed.as_secs_f64() * 1e9 / iterations as f64
+    }
+
+    /// Runs each `(name, ask)` once when counting; when timing, all of them in turn for every
+    /// round, then prints each name with its fastest loop.
+    macro_rules! measure {
+        ($mode:expr, $(($name:expr, $ask:expr)),+ $(,)?) => {{
+            let mode: Mode = $mode;
+            let rounds = match mode {
+                Mode::Count { .. } => 1,
+                Mode::Interleaved { rounds } => rounds,
+            };
+            let mut fastest: Vec<(String, f64)> = Vec::new();
+            $( fastest.push(($name.to_string(), f64::INFINITY)); )+
+            for _ in 0..rounds {
+                let mut i = 0;
+                $(
+                    let time = once(mode, &fastest[i].0, $ask);
+                    fastest[i].1 = fastest[i].1.min(time);
+                    i += 1;
+                )+
+                let _ = i;
+            }
+            if let Mode::Interleaved { .. } = mode {
+                for (name, time) in &fastest {
+                    println!("{name}\t{time:.3}");
+                }
+            }
+        }};
+    }
+
+    pub fn run(mode: Mode) {
         let view = Permissions::VIEW_CONVERSATIONS;
         // What the loop itself costs, to subtract from every other line.
-        count("loop only", iterations, || black_box(true));
+        measure!(mode, ("loop only", || black_box(true)));
         let policy = Policy::new(Plan::Pro);
         let participants_with_me = [UserId(3), UserId(5), UserId(ME)];
         let native_participants_with_me = [3, 5, ME];
@@ -1724,37 +1789,31 @@ mod instructions {
                 };
                 let resolved = policy.resolve(subject);
                 let name = |what: &str| format!("scope/{case}/{what}/{n} groups");
-                count(&name("native"), iterations, || {
-                    native::allowed(
+                measure!(
+                    mode,
+                    (name("native"), || native::allowed(
                         black_box(&user),
                         black_box(native::Perm::ViewConversations),
                         black_box(&conv),
-                    )
-                });
-                count(&name("crate"), iterations, || {
-                    policy
+                    )),
+                    (name("crate"), || policy
                         .check(
                             black_box(&subject),
                             black_box(view),
-                            black_box(&conversation),
+                            black_box(&conversation)
                         )
-                        .is_allowed()
-                });
-                count(&name("crate resolved"), iterations, || {
-                    black_box(&resolved)
+                        .is_allowed()),
+                    (name("crate resolved"), || black_box(&resolved)
                         .check(black_box(view), black_box(&conversation))
-                        .is_allowed()
-                });
-                count(&name("crate allows"), iterations, || {
-                    policy.allows(
+                        .is_allowed()),
+                    (name("crate allows"), || policy.allows(
                         black_box(&subject),
                         black_box(view),
-                        black_box(&conversation),
-                    )
-                });
-                count(&name("crate resolved allows"), iterations, || {
-                    black_box(&resolved).allows(black_box(view), black_box(&conversation))
-                });
+                        black_box(&conversation)
+                    )),
+                    (name("crate resolved allows"), || black_box(&resolved)
+                        .allows(black_box(view), black_box(&conversation))),
+                );
             }
         }
 
@@ -1774,76 +1833,68 @@ mod instructions {
             assignee: Some(OTHER),
             participants: &[],
         };
-        for count_of_roles in [10_usize, 10_000] {
-            let (policy, ids) = policy_with_roles(count_of_roles);
+        let users: Vec<native::User> = (0..4096)
+            .map(|_| native::User::viewing_at(ME, native::Scope::Group, native_groups.clone()))
+            .collect();
+        for count in [10_usize, 10_000] {
+            let (policy, ids) = policy_with_roles(count);
             let builtin = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
             let last = Subject::new(UserId(ME), *ids.last().unwrap_or(&builtin.role), &groups);
-            let mut rng = Rng(count_of_roles as u64);
+            let mut rng = Rng(count as u64);
             let random: Vec<Subject<'_>> = (0..4096)
-                .map(|_| Subject::new(UserId(ME), ids[rng.below(count_of_roles)], &groups))
+                .map(|_| Subject::new(UserId(ME), ids[rng.below(count)], &groups))
                 .collect();
             let resolved: Vec<_> = random.iter().map(|&s| policy.resolve(s)).collect();
-            let name = |what: &str| format!("roles/{what}/{count_of_roles}");
-            for (what, subject) in [("built-in", &builtin), ("last created", &last)] {
-                count(&name(&format!("crate, {what}")), iterations, || {
-                    policy
-                        .check(
-                            black_box(subject),
-                            black_box(view),
-                            black_box(&conversation),
-                        )
-                        .is_allowed()
-                });
-                count(&name(&format!("crate allows, {what}")), iterations, || {
-                    policy.allows(
+            let name = |what: &str| format!("roles/{what}/{count}");
+            let ask = |subject: &Subject<'_>| {
+                policy.allows(
+                    black_box(subject),
+                    black_box(view),
+                    black_box(&conversation),
+                )
+            };
+            let check = |subject: &Subject<'_>| {
+                policy
+                    .check(
                         black_box(subject),
                         black_box(view),
                         black_box(&conversation),
                     )
-                });
-            }
-            let mut i = 0_usize;
-            count(&name("crate, random"), iterations, || {
-                i = (i + 1) & 4095;
-                policy
-                    .check(
-                        black_box(&random[i]),
-                        black_box(view),
-                        black_box(&conversation),
-                    )
                     .is_allowed()
-            });
-            count(&name("crate allows, random"), iterations, || {
-                i = (i + 1) & 4095;
-                policy.allows(
-                    black_box(&random[i]),
-                    black_box(view),
-                    black_box(&conversation),
-                )
-            });
-            count(&name("crate resolved allows, random"), iterations, || {
-                i = (i + 1) & 4095;
-                black_box(&resolved[i]).allows(black_box(view), black_box(&conversation))
-            });
+            };
+            let (mut i, mut j, mut k, mut l) = (0_usize, 0_usize, 0_usize, 0_usize);
+            measure!(
+                mode,
+                (name("native, one user"), || native::allowed(
+                    black_box(&users[0]),
+                    black_box(native::Perm::ViewConversations),
+                    black_box(&conv),
+                )),
+                (name("native, 4096 users cycled"), || {
+                    i = (i + 1) & 4095;
+                    native::allowed(
+                        black_box(&users[i]),
+                        black_box(native::Perm::ViewConversations),
+                        black_box(&conv),
+                    )
+                }),
+                (name("crate, built-in"), || check(&builtin)),
+                (name("crate allows, built-in"), || ask(&builtin)),
+                (name("crate, last created"), || check(&last)),
+                (name("crate allows, last created"), || ask(&last)),
+                (name("crate, random"), || {
+                    j = (j + 1) & 4095;
+                    check(&random[j])
+                }),
+                (name("crate allows, random"), || {
+                    k = (k + 1) & 4095;
+                    ask(&random[k])
+                }),
+                (name("crate resolved allows, random"), || {
+                    l = (l + 1) & 4095;
+                    black_box(&resolved[l]).allows(black_box(view), black_box(&conversation))
+                }),
+            );
         }
-        let users: Vec<native::User> = (0..4096)
-            .map(|_| native::User::viewing_at(ME, native::Scope::Group, native_groups.clone()))
-            .collect();
-        let mut i = 0_usize;
-        count("roles/native, one user", iterations, || {
-            native::allowed(
-                black_box(&users[0]),
-                black_box(native::Perm::ViewConversations),
-                black_box(&conv),
-            )
-        });
-        count("roles/native, 4096 users cycled", iterations, || {
-            i = (i + 1) & 4095;
-            native::allowed(
-                black_box(&users[i]),
-                black_box(native::Perm::ViewConversations),
-                black_box(&conv),
-            )
-        });
     }
 }

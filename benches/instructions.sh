@@ -5,7 +5,7 @@
 #   benches/instructions.sh [iterations]     # default 100000; needs valgrind
 #
 # The bench binary, run with INSTRUCTIONS=<iterations>, runs each case as a plain loop between
-# two calls of `instructions::mark`, before which callgrind dumps its counters; loop i is dump
+# two calls of `loops::mark`, before which callgrind dumps its counters; loop i is dump
 # part 2i. Prints each case with its instructions per iteration, the loop included ("total"),
 # and without the loop's own ("net", the "loop only" line subtracted).
 set -eu
@@ -16,7 +16,7 @@ binary=$(cargo bench --bench check --no-run --message-format=json 2>/dev/null |
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 INSTRUCTIONS=$iterations valgrind --tool=callgrind --dump-instr=no --collect-jumps=no \
-    --dump-before='*instructions*mark*' --callgrind-out-file="$work/out" \
+    --dump-before='*loops*mark*' --callgrind-out-file="$work/out" \
     "$binary" >"$work/names" 2>"$work/log"
 i=0
 while IFS= read -r name; do

@@ -360,9 +360,10 @@ pub(crate) fn allows<R: Resource + ?Sized>(
     // Group scope when all of `narrow` is granted there; Restricted otherwise.
     if grants.at_least(Scope::Group).contains(narrow) {
         if let Some(group) = resource.group() {
+            // Most subjects have no view-only groups: asked first, it skips the rest.
             if contains_group(subject.groups, group)
-                || (Permissions::VIEW_ONLY_REACH.contains(narrow)
-                    && !subject.view_only.is_empty()
+                || (!subject.view_only.is_empty()
+                    && Permissions::VIEW_ONLY_REACH.contains(narrow)
                     && contains_group(subject.view_only, group))
             {
                 return true;

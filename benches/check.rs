@@ -1734,8 +1734,8 @@ mod loops {
                 Mode::Count { .. } => 1,
                 Mode::Interleaved { rounds } => rounds,
             };
-            let mut fastest: Vec<(String, f64)> = Vec::new();
-            $( fastest.push(($name.to_string(), f64::INFINITY)); )+
+            let mut fastest: Vec<(String, f64)> =
+                vec![$( ($name.to_string(), f64::INFINITY) ),+];
             for _ in 0..rounds {
                 let mut i = 0;
                 $(

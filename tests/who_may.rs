@@ -23,8 +23,8 @@ use std::collections::BTreeSet;
 use common::Rng;
 use helpdesk_policy::{
     AboutUser, Account, AgentColumns, AgentFilter, BuiltInRole, Conversation, GroupId,
-    MembershipTable, Permissions, Plan, Policy, Resource, RoleId, Scope, SqlError, Subject, Team,
-    UserId,
+    MembershipTable, Permissions, Plan, Policy, Resource, RoleId, Scope, SqlDialect, SqlError,
+    Subject, Team, UserId,
 };
 use rusqlite::{params, params_from_iter, Connection};
 
@@ -515,21 +515,16 @@ fn to_sql_refuses_bad_identifiers_whatever_the_filter() {
                 "{columns:?}"
             );
         }
-        // With a membership table the id must be qualified, and not by the subquery's alias.
-        for (id, error) in [
-            ("id", SqlError::UnqualifiedId("id".to_owned())),
-            ("m.id", SqlError::ShadowedId("m.id".to_owned())),
-            ("M.id", SqlError::ShadowedId("M.id".to_owned())),
-        ] {
-            let columns = AgentColumns { id, ..COLUMNS };
-            assert_eq!(filter.to_sql(&columns), Err(error), "{id}");
-            // Without one, any valid name will do.
-            let columns = AgentColumns {
-                id,
-                membership: None,
-                ..COLUMNS
-            };
-            assert!(filter.to_sql(&columns).is_ok(), "{id}");
+        // The membership subquery reads nothing of the outer query: any id qualifier will do.
+        for id in ["id", "m.id", "M.id", "agents.id"] {
+            for membership in [COLUMNS.membership, None] {
+                let columns = AgentColumns {
+                    id,
+                    membership,
+                    ..COLUMNS
+                };
+                assert!(filter.to_sql(&columns).is_ok(), "{id}");
+            }
         }
         // Valid names in every accepted form.
         for columns in [
@@ -592,7 +587,7 @@ fn to_sql_renders_bind_parameters_only_and_leaves_out_ids_beyond_i64() {
     let nobody = policy.who_may(Permissions::empty(), &huge);
     assert_eq!(nobody.to_sql(&COLUMNS).unwrap().sql, "FALSE");
     assert!(nobody.to_sql(&COLUMNS).unwrap().params.is_empty());
-    // The group of a full membership alone, and any membership: two EXISTS terms.
+    // The group of a full membership alone, and any membership: two membership terms.
     let c = Conversation {
         group: Some(GroupId(2)),
         assignee: None,
@@ -601,21 +596,30 @@ fn to_sql_renders_bind_parameters_only_and_leaves_out_ids_beyond_i64() {
     let sql = policy.who_may(VIEW, &c).to_sql(&COLUMNS).unwrap();
     assert_eq!(
         sql.sql,
-        "(a.role_id IN (?, ?, ?, ?, ?) OR (a.role_id IN (?) AND EXISTS (SELECT 1 FROM \
-         memberships m WHERE m.user_id = a.id AND m.group_id = ?)))"
+        "(a.role_id IN (?, ?, ?, ?, ?) OR (a.role_id IN (?) AND a.id IN (SELECT m.user_id FROM \
+         memberships m WHERE m.group_id = ?)))"
     );
     assert_eq!(sql.params, [1, 2, 3, 4, 7, 8, 2]);
     let sql = policy.who_may(REPLY, &c).to_sql(&COLUMNS).unwrap();
     assert_eq!(
         sql.sql,
-        "(a.role_id IN (?, ?, ?, ?, ?) OR (a.role_id IN (?) AND EXISTS (SELECT 1 FROM \
-         memberships m WHERE m.user_id = a.id AND m.group_id = ? AND NOT m.view_only)))"
+        "(a.role_id IN (?, ?, ?, ?, ?) OR (a.role_id IN (?) AND a.id IN (SELECT m.user_id FROM \
+         memberships m WHERE m.group_id = ? AND NOT m.view_only)))"
     );
     assert_eq!(sql.params, [1, 2, 3, 4, 7, 8, 2]);
     assert_eq!(
         sql.numbered_placeholders(1),
-        "(a.role_id IN ($1, $2, $3, $4, $5) OR (a.role_id IN ($6) AND EXISTS (SELECT 1 FROM \
-         memberships m WHERE m.user_id = a.id AND m.group_id = $7 AND NOT m.view_only)))"
+        "(a.role_id IN ($1, $2, $3, $4, $5) OR (a.role_id IN ($6) AND a.id IN (SELECT m.user_id \
+         FROM memberships m WHERE m.group_id = $7 AND NOT m.view_only)))"
+    );
+    assert_eq!(
+        policy
+            .who_may(REPLY, &c)
+            .to_sql_in(SqlDialect::Postgres, &COLUMNS)
+            .unwrap()
+            .sql,
+        "(a.role_id IN ($1, $2, $3, $4, $5) OR (a.role_id IN ($6) AND a.id = ANY (ARRAY(SELECT \
+         m.user_id FROM memberships m WHERE m.group_id = $7 AND NOT m.view_only))))"
     );
 }
 

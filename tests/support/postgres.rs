@@ -177,6 +177,8 @@ impl TempPostgres {
         );
         let mut sh = Command::new("sh");
         sh.args(["-c", &script]);
+        // Detached on purpose: the watchdog outlives this call and ends by itself.
+        #[allow(clippy::zombie_processes)]
         as_user(sh, self.as_postgres_user)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

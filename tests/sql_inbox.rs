@@ -18,7 +18,7 @@ use helpdesk_policy::{
     BuiltInRole, ConversationFilter, GroupId, ParticipantsTable, Permissions, Plan, Policy,
     Resource, RoleId, Scope, SqlColumns, SqlDialect, SqlError, SqlFilter, Subject, UserId,
 };
-use sql_db::{rendered, Db, Rendering, Value};
+use sql_db::{rendered, with_each_database, Db, Rendering, Value};
 
 const CONVERSATIONS: i64 = 10_000;
 const USERS: u64 = 60;
@@ -577,13 +577,4 @@ fn hostile_identifiers_never_reach_the_database() {
         }
     }
     assert_eq!(db.ids("SELECT count(*) FROM conversations", &[]), [0]);
-}
-
-/// Runs `test` on SQLite, then on a fresh PostgreSQL database named `name` (unless the
-/// PostgreSQL tests are skipped).
-fn with_each_database(name: &str, test: impl Fn(&mut Db)) {
-    test(&mut Db::sqlite());
-    if let Some(mut db) = Db::postgres(name) {
-        test(&mut db);
-    }
 }

@@ -240,3 +240,12 @@ pub fn rendered(
     assert_eq!(placeholders, sql.params.len(), "{}", sql.sql);
     sql
 }
+
+/// Runs `test` on SQLite, then on a fresh PostgreSQL database named `name` (unless the
+/// PostgreSQL tests are skipped).
+pub fn with_each_database(name: &str, test: impl Fn(&mut Db)) {
+    test(&mut Db::sqlite());
+    if let Some(mut db) = Db::postgres(name) {
+        test(&mut db);
+    }
+}

@@ -7,11 +7,10 @@ use helpdesk_policy::{
     AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy,
     ResolvedSubject, Resource, Scope, SqlColumns, Subject, UserId,
 };
-use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::app::{path_id, sql_user, App, IdSegment, SignedIn};
-use crate::db::{self, Agent, ConversationRow, CONVERSATION_COLUMNS};
+use crate::db::{self, Agent, ConversationRow, Sql, Value};
 use crate::error::ApiError;
 use crate::json::{self, JsonBody};
 
@@ -100,28 +99,125 @@ pub fn view(
     }
 }
 
-/// The conversations `agent` may view, ascending id: one query through the crate's filter.
+/// The default page size of the inbox, and the largest a client may ask for.
+pub const PAGE_DEFAULT: i64 = 50;
+/// The largest page a client may ask for.
+pub const PAGE_MAX: i64 = 200;
+
+/// One page of an inbox: at most `limit` rows with ids below `before` (all when `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows per page, 1 to [`PAGE_MAX`].
+    pub limit: i64,
+    /// Only conversations with a smaller id (the previous page's `next`).
+    pub before: Option<i64>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            limit: PAGE_DEFAULT,
+            before: None,
+        }
+    }
+}
+
+/// The query of `GET /api/conversations`, as typed (parsed by [`PageQuery::parse`], so a bad
+/// value gets our 400 body naming it).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageQuery {
+    /// Rows per page.
+    pub limit: Option<String>,
+    /// The `next` of the previous page.
+    pub before: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for.
+    ///
+    /// # Errors
+    /// 400 when `limit` is not an integer from 1 to 200, or `before` not a non-negative one.
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = match &self.limit {
+            None => PAGE_DEFAULT,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|limit| (1..=PAGE_MAX).contains(limit))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "limit `{}` is not a page size: an integer from 1 to {PAGE_MAX}",
+                        crate::app::short(text)
+                    ))
+                })?,
+        };
+        let before = match &self.before {
+            None => None,
+            Some(text) => Some(
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| *id >= 0)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!(
+                            "before `{}` is not a conversation id: pass the `next` of the \
+                             previous page",
+                            crate::app::short(text)
+                        ))
+                    })?,
+            ),
+        };
+        Ok(PageRequest { limit, before })
+    }
+}
+
+/// One page of the conversations `agent` may view, newest (highest id) first, and the id to
+/// pass as `before` for the next page (`None` on the last): one query through the crate's
+/// filter in the database's dialect, keyset-paged on the primary key.
 ///
 /// # Errors
 /// A database error.
 pub fn inbox_rows(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     policy: &Policy,
     agent: &Agent,
-) -> Result<Vec<ConversationRow>, ApiError> {
+    page: PageRequest,
+) -> Result<(Vec<ConversationRow>, Option<i64>), ApiError> {
     let filter = policy
         .filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS)
-        .to_sql(&conversation_columns())
+        .to_sql_in(conn.dialect(), &conversation_columns())
         .map_err(|error| ApiError::internal(error.to_string()))?;
+    let mut params: Vec<Value> = filter.params.iter().map(|p| Value::Int(*p)).collect();
+    // The filter's placeholders come first; ours follow in its numbering (PostgreSQL's `$n`).
+    let backend = conn.backend();
+    let placeholder = |params: &mut Vec<Value>, value: i64| {
+        params.push(Value::Int(value));
+        match backend {
+            db::Backend::Sqlite => "?".to_owned(),
+            db::Backend::Postgres => format!("${}", params.len()),
+        }
+    };
+    let before = match page.before {
+        Some(before) => format!(" AND c.id < {}", placeholder(&mut params, before)),
+        None => String::new(),
+    };
+    // One row more than the page tells whether there is a next page.
+    let limit = placeholder(&mut params, page.limit + 1);
     let query = format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {} ORDER BY c.id",
-        filter.sql
+        "SELECT {} FROM conversations c WHERE {}{before} ORDER BY c.id DESC LIMIT {limit}",
+        db::conversation_columns_sql(backend),
+        filter.sql,
     );
-    let mut statement = conn.prepare(&query)?;
-    let rows = statement
-        .query_map(params_from_iter(&filter.params), db::conversation_from_row)?
+    let mut rows = conn
+        .query(&query, &params)?
+        .iter()
+        .map(db::conversation_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > page.limit;
+    rows.truncate(usize::try_from(page.limit).unwrap_or(0));
+    let next = if more { rows.last().map(|row| row.id) } else { None };
+    Ok((rows, next))
 }
 
 /// The body of `GET /api/conversations`.
@@ -131,25 +227,30 @@ pub struct Inbox {
     pub user: u64,
     /// The filter the query was built from, as the crate describes it.
     pub filter: String,
-    /// The conversations, ascending id.
+    /// This page's conversations, newest (highest id) first.
     pub conversations: Vec<ConversationView>,
+    /// The id to pass as `before` for the next page; `None` on the last page.
+    pub next: Option<i64>,
 }
 
-/// `GET /api/conversations`: the signed-in user's inbox.
+/// `GET /api/conversations?limit=N&before=ID`: a page of the signed-in user's inbox.
 ///
 /// # Errors
-/// 401, or a database error.
+/// 401, 400 for a bad `limit` or `before`, 503 or 500 for the database.
 pub async fn inbox(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let policy = app.policy();
-    let (rows, agent, policy) = app
+    let Query(query) = query.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let page = query.parse()?;
+    let policy = app.policy().await?;
+    let ((rows, next), agent, policy) = app
         .db
-        .run(move |conn| Ok((inbox_rows(conn, &policy, &agent)?, agent, policy)))
+        .run(move |conn| Ok((inbox_rows(conn, &policy, &agent, page)?, agent, policy)))
         .await?;
     let subject = agent.subject();
-    // One role lookup for the whole inbox.
+    // One role lookup for the whole page.
     let me = policy.resolve(subject);
     let body = Inbox {
         user: agent.id.0,
@@ -157,6 +258,7 @@ pub async fn inbox(
             .filter(&subject, Permissions::VIEW_CONVERSATIONS)
             .to_string(),
         conversations: rows.iter().map(|row| view(&policy, &me, row)).collect(),
+        next,
     };
     Ok(json::response(StatusCode::OK, &body))
 }
@@ -178,24 +280,26 @@ pub struct Message {
     pub time: String,
 }
 
-fn messages(conn: &Connection, conversation: i64) -> Result<Vec<Message>, ApiError> {
-    let mut statement = conn.prepare_cached(
+fn messages(conn: &mut dyn Sql, conversation: i64) -> Result<Vec<Message>, ApiError> {
+    let rows = conn.query(
         "SELECT id, conversation_id, kind, author_id, body, created_at FROM messages \
          WHERE conversation_id = ? ORDER BY id",
+        &[conversation.into()],
     )?;
-    let rows = statement
-        .query_map([conversation], |row| {
+    let messages = rows
+        .iter()
+        .map(|row| {
             Ok(Message {
-                id: row.get(0)?,
-                conversation: row.get(1)?,
-                kind: row.get(2)?,
-                author: row.get(3)?,
-                body: row.get(4)?,
-                time: crate::audit::utc(row.get(5)?),
+                id: row.int(0)?,
+                conversation: row.int(1)?,
+                kind: row.text(2)?,
+                author: row.int(3)?,
+                body: row.text(4)?,
+                time: crate::audit::utc(row.int(5)?),
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        })
+        .collect::<Result<Vec<_>, db::DbError>>()?;
+    Ok(messages)
 }
 
 /// The body of `GET /api/conversations/{id}`.
@@ -208,7 +312,7 @@ pub struct ConversationPage {
     pub messages: Vec<Message>,
 }
 
-fn load_or_404(conn: &Connection, id: i64) -> Result<ConversationRow, ApiError> {
+fn load_or_404(conn: &mut dyn Sql, id: i64) -> Result<ConversationRow, ApiError> {
     db::load_conversation(conn, id)?
         .ok_or_else(|| ApiError::not_found(format!("there is no conversation {id}")))
 }
@@ -234,7 +338,7 @@ pub async fn show(
     IdSegment(id): IdSegment,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let page = app
         .db
         .run(move |conn| {
@@ -270,20 +374,26 @@ async fn post_message(
     if body.trim().is_empty() {
         return Err(ApiError::invalid("the message body is empty"));
     }
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let message = app
         .db
         .run(move |conn| {
             let row = load_or_404(conn, id)?;
             require(&policy, &agent.subject(), permission, &row)?;
             let created = db::now();
-            conn.execute(
+            let inserted = conn.query_one(
                 "INSERT INTO messages (conversation_id, author_id, kind, body, created_at) \
-                 VALUES (?, ?, ?, ?, ?)",
-                params![id, sql_user(agent.id)?, kind, body, created],
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+                &[
+                    id.into(),
+                    sql_user(agent.id)?.into(),
+                    kind.into(),
+                    body.as_str().into(),
+                    created.into(),
+                ],
             )?;
             Ok(Message {
-                id: conn.last_insert_rowid(),
+                id: inserted.int(0)?,
                 conversation: id,
                 kind: kind.to_owned(),
                 author: sql_user(agent.id)?,
@@ -392,7 +502,7 @@ pub async fn assign(
     JsonBody(body): JsonBody<NewAssignee>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let view = app
         .db
         .run(move |conn| {
@@ -412,17 +522,19 @@ pub async fn assign(
                     Some(user)
                 }
             };
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE conversations SET assignee_id = ? WHERE id = ?",
-                params![assignee, id],
-            )?;
-            tx.execute(
-                "INSERT INTO assignments (conversation_id, assignee_id, actor_id, created_at) \
-                 VALUES (?, ?, ?, ?)",
-                params![id, assignee, sql_user(agent.id)?, db::now()],
-            )?;
-            tx.commit()?;
+            let actor = sql_user(agent.id)?;
+            conn.transaction(|tx| {
+                tx.execute(
+                    "UPDATE conversations SET assignee_id = ? WHERE id = ?",
+                    &[assignee.into(), id.into()],
+                )?;
+                tx.execute(
+                    "INSERT INTO assignments (conversation_id, assignee_id, actor_id, created_at) \
+                     VALUES (?, ?, ?, ?)",
+                    &[id.into(), assignee.into(), actor.into(), db::now().into()],
+                )?;
+                Ok(())
+            })?;
             let row = load_or_404(conn, id)?;
             Ok(view(&policy, &policy.resolve(subject), &row))
         })
@@ -507,7 +619,7 @@ pub async fn agents(
     let text = query
         .permission
         .ok_or_else(|| ApiError::bad_request("name the permission: ?permission=reply"))?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let permissions = parse_permissions(&policy, &text)?;
     let body = app
         .db
@@ -521,22 +633,24 @@ pub async fn agents(
             )?;
             let filter = policy
                 .who_may(permissions, &row)
-                .to_sql(&agent_columns())
+                .to_sql_in(conn.dialect(), &agent_columns())
                 .map_err(|error| ApiError::internal(error.to_string()))?;
             let query = format!(
                 "SELECT a.id, a.name, a.role_id FROM users a WHERE {} ORDER BY a.id",
                 filter.sql
             );
-            let mut statement = conn.prepare(&query)?;
-            let agents = statement
-                .query_map(params_from_iter(&filter.params), |row| {
+            let params: Vec<Value> = filter.params.iter().map(|p| Value::Int(*p)).collect();
+            let agents = conn
+                .query(&query, &params)?
+                .iter()
+                .map(|row| {
                     Ok(AgentView {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        role: row.get(2)?,
+                        id: row.int(0)?,
+                        name: row.text(1)?,
+                        role: u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
                     })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+                })
+                .collect::<Result<Vec<_>, db::DbError>>()?;
             Ok(Agents {
                 conversation: id,
                 permission: permissions,

@@ -1,13 +1,12 @@
 //! The HTTP API over the router (no socket), and a few requests through real TCP: every test
 //! twice, on SQLite (in memory, or a temporary file) and on PostgreSQL (a new database in a
 //! temporary cluster per test; skipped with the reason when PostgreSQL is not installed,
-//! never under `CI=true`). `paging` and `replicas` add the large-database and multi-server
-//! tests.
+//! never under `CI=true`), paging on generated databases included; and `replicas`: two
+//! servers on one PostgreSQL over TCP.
 
 #[path = "../../../../tests/support/postgres.rs"]
 mod temp_postgres;
 
-mod paging;
 mod replicas;
 
 /// The same tests on SQLite.
@@ -70,6 +69,8 @@ mod sqlite {
     mod conversations;
     #[path = "errors.rs"]
     mod errors;
+    #[path = "paging.rs"]
+    mod paging;
     #[path = "roles.rs"]
     mod roles;
     #[path = "tcp.rs"]
@@ -132,6 +133,8 @@ mod postgres {
     mod conversations;
     #[path = "errors.rs"]
     mod errors;
+    #[path = "paging.rs"]
+    mod paging;
     #[path = "roles.rs"]
     mod roles;
     #[path = "tcp.rs"]

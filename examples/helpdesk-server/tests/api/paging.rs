@@ -2,6 +2,7 @@
 //! allows, each once, newest first; and the 400s of a bad `limit` or `before`.
 
 use helpdesk_policy::{Permissions, UserId};
+use helpdesk_server::conversations::{inbox_rows_from_window, PageRequest};
 use helpdesk_server::db::{self, conversation_columns_sql};
 use helpdesk_server::{router, App};
 
@@ -86,6 +87,45 @@ async fn paging_to_the_end_gives_every_allowed_conversation_once() {
     assert_eq!(first.json["next"], 1457);
     let whole = get(&routes, "/api/conversations?limit=200&before=1457", CLEO).await;
     assert_eq!(ids(&whole.json["conversations"]), (1257..1457).rev().collect::<Vec<_>>());
+}
+
+/// Every page through the id windows of `inbox_rows`, the first `first_window` ids wide.
+async fn walk_windows(app: &App, user: i64, limit: i64, first_window: i64) -> Vec<i64> {
+    let policy = app.policy().await.expect("policy");
+    app.db
+        .run(move |conn| {
+            let agent = db::load_agent(conn, UserId(user as u64))?.expect("a user");
+            let (mut all, mut before) = (Vec::new(), None);
+            loop {
+                let page = PageRequest { limit, before };
+                let (rows, next) = inbox_rows_from_window(conn, &policy, &agent, page, first_window)?;
+                assert!(rows.len() as i64 <= limit);
+                all.extend(rows.iter().map(|row| row.id));
+                match next {
+                    Some(next) => before = Some(next),
+                    None => break,
+                }
+            }
+            all.reverse();
+            Ok(all)
+        })
+        .await
+        .expect("pages")
+}
+
+#[tokio::test]
+async fn narrow_id_windows_page_the_same_as_one_query() {
+    let Some(app) = fresh(1500).await else { return };
+    for user in [3, 4, 5, 7, 8, 9, 10, 11, 12] {
+        let expected = allowed_by_check(&app, user).await;
+        for (limit, first_window) in [(5, 1), (37, 16), (50, 3), (200, 1 << 20)] {
+            assert_eq!(
+                walk_windows(&app, user, limit, first_window).await,
+                expected,
+                "user {user}, limit {limit}, first window {first_window}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

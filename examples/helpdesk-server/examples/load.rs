@@ -62,7 +62,9 @@ fn parse() -> Result<Args, String> {
             }
             "--user" => parsed.user = number(args.next(), "--user", 1 << 40)? as i64,
             "--mixed" => parsed.mixed = true,
-            "--connections" => parsed.connections = number(args.next(), "--connections", 256)? as usize,
+            "--connections" => {
+                parsed.connections = number(args.next(), "--connections", 256)? as usize
+            }
             "--requests" => parsed.requests = number(args.next(), "--requests", 1_000_000)?,
             "--seconds" => parsed.seconds = number(args.next(), "--seconds", 300)?,
             "--limit" => parsed.limit = number(args.next(), "--limit", 200)? as u32,
@@ -145,13 +147,25 @@ struct Tally {
     conflicts: u64,
 }
 
-async fn reader(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc<std::sync::atomic::AtomicU64>, end: Instant) -> Tally {
+async fn reader(
+    args: std::sync::Arc<Args>,
+    index: usize,
+    budget: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    end: Instant,
+) -> Tally {
     let mut tally = Tally::default();
-    let user = if args.mixed { [3, 4, 5][index % 3] } else { args.user };
+    let user = if args.mixed {
+        [3, 4, 5][index % 3]
+    } else {
+        args.user
+    };
     let path = format!("/api/conversations?limit={}", args.limit);
     let headers = format!("X-User-Id: {user}\r\n");
     let Ok(mut conn) = Conn::open(args.addr).await else {
-        *tally.unexpected.entry("connect failed".to_owned()).or_default() += 1;
+        *tally
+            .unexpected
+            .entry("connect failed".to_owned())
+            .or_default() += 1;
         return tally;
     };
     while Instant::now() < end && take(&budget) {
@@ -160,9 +174,17 @@ async fn reader(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc
             Ok((200, _)) => tally
                 .reads
                 .push(u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX)),
-            Ok((status, _)) => *tally.unexpected.entry(format!("read {status}")).or_default() += 1,
+            Ok((status, _)) => {
+                *tally
+                    .unexpected
+                    .entry(format!("read {status}"))
+                    .or_default() += 1
+            }
             Err(error) => {
-                *tally.unexpected.entry(format!("read: {error}")).or_default() += 1;
+                *tally
+                    .unexpected
+                    .entry(format!("read: {error}"))
+                    .or_default() += 1;
                 return tally;
             }
         }
@@ -170,10 +192,18 @@ async fn reader(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc
     tally
 }
 
-async fn editor(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc<std::sync::atomic::AtomicU64>, end: Instant) -> Tally {
+async fn editor(
+    args: std::sync::Arc<Args>,
+    index: usize,
+    budget: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    end: Instant,
+) -> Tally {
     let mut tally = Tally::default();
     let Ok(mut conn) = Conn::open(args.addr).await else {
-        *tally.unexpected.entry("connect failed".to_owned()).or_default() += 1;
+        *tally
+            .unexpected
+            .entry("connect failed".to_owned())
+            .or_default() += 1;
         return tally;
     };
     let mut tag = String::from("\"0\"");
@@ -182,7 +212,8 @@ async fn editor(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc
         round += 1;
         // A rename always changes the policy, so every 200 stores a revision.
         let body = format!("{{\"name\":\"Tier 2 ({index}, {round})\"}}");
-        let headers = format!("X-User-Id: 1\r\nIf-Match: {tag}\r\nContent-Type: application/json\r\n");
+        let headers =
+            format!("X-User-Id: 1\r\nIf-Match: {tag}\r\nContent-Type: application/json\r\n");
         match conn.send("PATCH", "/api/roles/100", &headers, &body).await {
             Ok((200, etag)) => {
                 tally.edits += 1;
@@ -192,9 +223,17 @@ async fn editor(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc
                 tally.conflicts += 1;
                 tag = etag.unwrap_or(tag);
             }
-            Ok((status, _)) => *tally.unexpected.entry(format!("edit {status}")).or_default() += 1,
+            Ok((status, _)) => {
+                *tally
+                    .unexpected
+                    .entry(format!("edit {status}"))
+                    .or_default() += 1
+            }
             Err(error) => {
-                *tally.unexpected.entry(format!("edit: {error}")).or_default() += 1;
+                *tally
+                    .unexpected
+                    .entry(format!("edit: {error}"))
+                    .or_default() += 1;
                 return tally;
             }
         }
@@ -207,7 +246,9 @@ async fn editor(args: std::sync::Arc<Args>, index: usize, budget: std::sync::Arc
 fn take(budget: &std::sync::atomic::AtomicU64) -> bool {
     use std::sync::atomic::Ordering;
     budget
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1))
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            left.checked_sub(1)
+        })
         .is_ok()
 }
 
@@ -248,7 +289,9 @@ async fn main() -> std::process::ExitCode {
     all.reads.sort_unstable();
     let percentile = |p: f64| {
         let index = ((all.reads.len() as f64 - 1.0) * p).round() as usize;
-        all.reads.get(index).map_or(0.0, |us| f64::from(*us) / 1000.0)
+        all.reads
+            .get(index)
+            .map_or(0.0, |us| f64::from(*us) / 1000.0)
     };
     let who = if args.mixed {
         "Cleo, Dev and Eve, with 2 role editors".to_owned()

@@ -4,8 +4,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
-    AgentColumns, Conversation, ConversationFilter, MembershipTable, ParticipantsTable, Permissions, Policy,
-    ResolvedSubject, Resource, Scope, SqlColumns, SqlFilter, Subject, UserId,
+    AgentColumns, Conversation, ConversationFilter, MembershipTable, ParticipantsTable,
+    Permissions, Policy, ResolvedSubject, Resource, Scope, SqlColumns, SqlFilter, Subject, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -236,15 +236,27 @@ pub fn inbox_rows_from_window(
     let mut span = first_window.max(1);
     let mut rows = Vec::new();
     while rows.len() < wanted && upper > 0 {
-        let lower = if windowed { upper.saturating_sub(span) } else { 0 };
+        let lower = if windowed {
+            upper.saturating_sub(span)
+        } else {
+            0
+        };
         let need = wanted - rows.len();
-        let found = window(conn, &filter, upper, lower, i64::try_from(need).unwrap_or(i64::MAX))?;
+        let found = window(
+            conn,
+            &filter,
+            upper,
+            lower,
+            i64::try_from(need).unwrap_or(i64::MAX),
+        )?;
         // The next window is sized by the density seen so far (twice what it suggests), and
         // at least four times wider, so a sparse inbox needs few queries.
         let factor = if found.is_empty() {
             8
         } else {
-            i64::try_from((need - found.len()) * 2 / found.len()).unwrap_or(i64::MAX).max(4)
+            i64::try_from((need - found.len()) * 2 / found.len())
+                .unwrap_or(i64::MAX)
+                .max(4)
         };
         rows.extend(found);
         upper = lower;
@@ -252,7 +264,11 @@ pub fn inbox_rows_from_window(
     }
     let more = rows.len() == wanted;
     rows.truncate(wanted - 1);
-    let next = if more { rows.last().map(|row| row.id) } else { None };
+    let next = if more {
+        rows.last().map(|row| row.id)
+    } else {
+        None
+    };
     Ok((rows, next))
 }
 

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use helpdesk_server::db::Db;
 use helpdesk_server::{router, App};
 
-const USAGE: &str = "usage: helpdesk-server [--addr HOST:PORT] [--db PATH | --memory | --database-url URL]
+const USAGE: &str =
+    "usage: helpdesk-server [--addr HOST:PORT] [--db PATH | --memory | --database-url URL]
                       [--conversations N]
 
   --addr HOST:PORT     where to listen (default 127.0.0.1:3000)
@@ -75,7 +76,9 @@ fn parse(
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let database_url = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty());
+    let database_url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty());
     let args = match parse(std::env::args().skip(1), database_url) {
         Ok(args) => args,
         Err(message) => {

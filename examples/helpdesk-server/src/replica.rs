@@ -37,7 +37,11 @@ pub fn spawn(app: &App) {
     let db = app.db.clone();
     let told = Arc::new(Notify::new());
     if let Some(config) = db.postgres_config() {
-        tokio::spawn(listen(config, Arc::downgrade(&app.cache), Arc::clone(&told)));
+        tokio::spawn(listen(
+            config,
+            Arc::downgrade(&app.cache),
+            Arc::clone(&told),
+        ));
     }
     tokio::spawn(follow(cache, db, told));
 }
@@ -81,7 +85,11 @@ async fn listen(config: tokio_postgres::Config, cache: Weak<Cache>, told: Arc<No
                 }
                 let _ = closed_tx.send(());
             });
-            if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+            if client
+                .batch_execute(&format!("LISTEN {CHANNEL}"))
+                .await
+                .is_ok()
+            {
                 // Changes stored while we were not listening.
                 told.notify_one();
                 loop {

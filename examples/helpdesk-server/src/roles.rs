@@ -391,7 +391,11 @@ pub async fn set_plan(
     JsonBody(body): JsonBody<NewPlan>,
 ) -> Result<Response, ApiError> {
     let expected = json::if_match(&headers)?.ok_or_else(ApiError::precondition_required)?;
-    require_account(&*app.policy().await?, &agent.subject(), Permissions::MANAGE_ACCOUNT)?;
+    require_account(
+        &*app.policy().await?,
+        &agent.subject(),
+        Permissions::MANAGE_ACCOUNT,
+    )?;
     let ((), policy) = app
         .edit_policy(&agent, Some(expected), move |policy, _| {
             policy.set_plan(body.plan)?;
@@ -485,7 +489,7 @@ fn widens(policy: &Policy, old: RoleId, new: &Role) -> bool {
     let old = policy.role(old);
     new.grants().any(|(permission, scope)| {
         old.and_then(|role| role.scope_of(permission))
-            .map_or(true, |held| held < scope)
+            .is_none_or(|held| held < scope)
     })
 }
 
@@ -497,7 +501,11 @@ pub async fn audit_log(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
 ) -> Result<Response, ApiError> {
-    require_account(&*app.policy().await?, &agent.subject(), Permissions::MANAGE_ACCOUNT)?;
+    require_account(
+        &*app.policy().await?,
+        &agent.subject(),
+        Permissions::MANAGE_ACCOUNT,
+    )?;
     let entries = app.db.run(move |conn| audit::list(conn)).await?;
     Ok(json::response(
         StatusCode::OK,

@@ -90,9 +90,21 @@ fn custom_roles(mut policy: Policy) -> Result<(Vec<RoleId>, Policy, Policy), Api
     let ada = Subject::new(UserId(1), admin, &[]);
     let mut roles = Vec::new();
     for (source, name, description) in [
-        (BuiltInRole::SupportAgent, "Tier 2", "Takes the escalations of a group."),
-        (BuiltInRole::SalesUser, "Account manager", "Looks after a group's accounts."),
-        (BuiltInRole::RestrictedUser, "Trainee", "Works only what is handed to them."),
+        (
+            BuiltInRole::SupportAgent,
+            "Tier 2",
+            "Takes the escalations of a group.",
+        ),
+        (
+            BuiltInRole::SalesUser,
+            "Account manager",
+            "Looks after a group's accounts.",
+        ),
+        (
+            BuiltInRole::RestrictedUser,
+            "Trainee",
+            "Works only what is handed to them.",
+        ),
     ] {
         let id = policy.clone_role(&ada, policy.builtin(source), name)?;
         policy.set_role_description(&ada, id, description)?;
@@ -114,10 +126,14 @@ pub fn conversations(tx: &mut dyn Sql, policy: Policy, n: u64) -> Result<(), Api
         .ok_or_else(|| ApiError::internal("--conversations is too large"))?;
     debug_assert_eq!(policy.plan(), Plan::Pro);
     let (custom, fresh, policy) = custom_roles(policy)?;
-    let doc = serde_json::to_string(&policy).map_err(|error| ApiError::internal(error.to_string()))?;
+    let doc =
+        serde_json::to_string(&policy).map_err(|error| ApiError::internal(error.to_string()))?;
     tx.execute(
         "UPDATE policy SET doc = ?, revision = ? WHERE id = 1",
-        &[doc.into(), crate::app::sql_revision(policy.revision())?.into()],
+        &[
+            doc.into(),
+            crate::app::sql_revision(policy.revision())?.into(),
+        ],
     )?;
     audit::insert(
         tx,
@@ -227,7 +243,9 @@ pub fn conversations(tx: &mut dyn Sql, policy: Policy, n: u64) -> Result<(), Api
         tx,
         "conversation_participants (conversation_id, user_id)",
         2,
-        participants.into_iter().map(|[c, u]| vec![c.into(), u.into()]),
+        participants
+            .into_iter()
+            .map(|[c, u]| vec![c.into(), u.into()]),
     )?;
     // Statistics for the planners, which would otherwise guess on a table this size.
     tx.batch("ANALYZE")?;

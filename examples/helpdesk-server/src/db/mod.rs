@@ -3,7 +3,7 @@
 //!
 //! Handlers write their SQL once, with `?` placeholders, against [`Sql`]; the PostgreSQL
 //! connection numbers them (`$1, $2, ...`) and the crate's filters are rendered in the
-//! backend's own dialect ([`Sql::dialect`]). Every call goes through [`Db::run`], which takes a
+//! backend's own dialect ([`Sql::backend`]). Every call goes through [`Db::run`], which takes a
 //! connection from the backend's pool and runs the closure on tokio's blocking pool, so the
 //! runtime's worker threads never wait for a database.
 //!
@@ -183,7 +183,7 @@ impl Backend {
 }
 
 /// One connection, as handlers use it. Placeholders are `?` except in text rendered by the
-/// crate for [`Sql::dialect`] (PostgreSQL's `$n`): a statement holds one kind or the other.
+/// crate for [`Sql::backend`] (PostgreSQL's `$n`): a statement holds one kind or the other.
 pub trait Sql: Send {
     /// The database behind this connection.
     fn backend(&self) -> Backend;
@@ -262,7 +262,8 @@ impl dyn Sql + '_ {
 #[derive(Debug)]
 enum Pool {
     Sqlite(sqlite::Pool),
-    Postgres(postgres::Pool),
+    // Boxed: the pool's settings are large beside SQLite's handle.
+    Postgres(Box<postgres::Pool>),
 }
 
 /// The database, shared by every request (cheap to clone).
@@ -291,14 +292,14 @@ impl Db {
     /// The URL is malformed or the database cannot be reached or prepared.
     pub async fn postgres(url: &str, generated: u64) -> Result<Db, DbError> {
         let db = Db {
-            pool: Arc::new(Pool::Postgres(postgres::Pool::new(url)?)),
+            pool: Arc::new(Pool::Postgres(Box::new(postgres::Pool::new(url)?))),
         };
-        db.run(move |conn| Ok(prepare(conn, generated)?)).await.map_err(|error| {
-            DbError {
+        db.run(move |conn| prepare(conn, generated))
+            .await
+            .map_err(|error| DbError {
                 unavailable: error.status == axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 message: error.reason,
-            }
-        })?;
+            })?;
         Ok(db)
     }
 
@@ -350,9 +351,7 @@ impl Db {
                 let mut conn = pool.get().await?;
                 tokio::task::spawn_blocking(move || f(&mut conn))
                     .await
-                    .map_err(|error| {
-                        ApiError::internal(format!("database task failed: {error}"))
-                    })?
+                    .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
             }
         }
     }
@@ -431,7 +430,10 @@ pub fn load_agent(conn: &mut dyn Sql, id: UserId) -> Result<Option<Agent>, ApiEr
     let Some(sql) = sql_id(id.0) else {
         return Ok(None);
     };
-    let Some(row) = conn.query_opt("SELECT name, role_id FROM users WHERE id = ?", &[sql.into()])?
+    let Some(row) = conn.query_opt(
+        "SELECT name, role_id FROM users WHERE id = ?",
+        &[sql.into()],
+    )?
     else {
         return Ok(None);
     };

@@ -25,18 +25,13 @@ const WAIT: Duration = Duration::from_secs(2);
 /// failed, the server shuts down or refuses connections now).
 fn classify(error: &tokio_postgres::Error) -> DbError {
     let lost = error.is_closed()
-        || error
-            .code()
-            .map_or_else(
-                || {
-                    std::error::Error::source(error)
-                        .is_some_and(|source| source.is::<std::io::Error>())
-                },
-                |code| {
-                    let code = code.code();
-                    code.starts_with("08") || code.starts_with("57P")
-                },
-            );
+        || error.code().map_or_else(
+            || std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>()),
+            |code| {
+                let code = code.code();
+                code.starts_with("08") || code.starts_with("57P")
+            },
+        );
     DbError {
         unavailable: lost,
         message: if lost {

@@ -195,7 +195,10 @@ pub fn prepare(conn: &mut dyn Sql, generated: u64) -> Result<(), ApiError> {
                 .map_err(|error| ApiError::internal(error.to_string()))?;
             tx.execute(
                 "INSERT INTO policy (id, doc, revision) VALUES (1, ?, ?)",
-                &[doc.into(), crate::app::sql_revision(policy.revision())?.into()],
+                &[
+                    doc.into(),
+                    crate::app::sql_revision(policy.revision())?.into(),
+                ],
             )?;
             if generated > 0 {
                 generate::conversations(tx, policy, generated)?;

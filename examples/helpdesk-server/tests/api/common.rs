@@ -140,7 +140,10 @@ pub async fn inbox(app: &Router, user: i64) -> Vec<i64> {
         reply.expect(200, None);
         let page = ids(&reply.json["conversations"]);
         assert!(page.len() <= 2, "{}", reply.text);
-        assert!(page.windows(2).all(|w| w[0] > w[1]), "not newest first: {page:?}");
+        assert!(
+            page.windows(2).all(|w| w[0] > w[1]),
+            "not newest first: {page:?}"
+        );
         if let (Some(last), Some(first)) = (all.last(), page.first()) {
             assert!(first < last, "pages overlap: {all:?} then {page:?}");
         }

@@ -4,6 +4,9 @@
 //! never under `CI=true`), paging on generated databases included; and `replicas`: two
 //! servers on one PostgreSQL over TCP.
 
+// The same test files are compiled once per database on purpose.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../../../../tests/support/postgres.rs"]
 mod temp_postgres;
 
@@ -16,7 +19,6 @@ mod sqlite {
     pub mod backend {
         use helpdesk_server::db::Db;
         use helpdesk_server::{router, App};
-
 
         /// A new in-memory database with the demo data and `generated` conversations.
         pub async fn fresh(generated: u64) -> Option<App> {
@@ -86,7 +88,6 @@ mod postgres {
         use helpdesk_server::{router, App};
 
         use crate::temp_postgres::TempPostgres;
-
 
         /// A new database in the shared cluster: its URL.
         pub fn new_database(name: &str) -> Option<String> {

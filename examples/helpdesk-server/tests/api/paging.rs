@@ -86,7 +86,10 @@ async fn paging_to_the_end_gives_every_allowed_conversation_once() {
     assert_eq!(first.json["conversations"][0]["id"], 1506);
     assert_eq!(first.json["next"], 1457);
     let whole = get(&routes, "/api/conversations?limit=200&before=1457", CLEO).await;
-    assert_eq!(ids(&whole.json["conversations"]), (1257..1457).rev().collect::<Vec<_>>());
+    assert_eq!(
+        ids(&whole.json["conversations"]),
+        (1257..1457).rev().collect::<Vec<_>>()
+    );
 }
 
 /// Every page through the id windows of `inbox_rows`, the first `first_window` ids wide.
@@ -98,7 +101,8 @@ async fn walk_windows(app: &App, user: i64, limit: i64, first_window: i64) -> Ve
             let (mut all, mut before) = (Vec::new(), None);
             loop {
                 let page = PageRequest { limit, before };
-                let (rows, next) = inbox_rows_from_window(conn, &policy, &agent, page, first_window)?;
+                let (rows, next) =
+                    inbox_rows_from_window(conn, &policy, &agent, page, first_window)?;
                 assert!(rows.len() as i64 <= limit);
                 all.extend(rows.iter().map(|row| row.id));
                 match next {
@@ -198,13 +202,28 @@ async fn the_generator_is_deterministic_and_shaped_like_a_helpdesk() {
     assert_eq!(conversations[0].text(1).unwrap(), "Parcel stuck in Lyon");
     assert_eq!(conversations[5].text(1).unwrap(), "Card declined twice");
     let generated = &conversations[6..];
-    let assigned = generated.iter().filter(|r| r.opt_int(3).unwrap().is_some()).count();
-    assert!((1250..1550).contains(&assigned), "about 70% assigned: {assigned}");
-    assert!((450..750).contains(&(participants.len() - 1)), "about 0.3 each");
+    let assigned = generated
+        .iter()
+        .filter(|r| r.opt_int(3).unwrap().is_some())
+        .count();
+    assert!(
+        (1250..1550).contains(&assigned),
+        "about 70% assigned: {assigned}"
+    );
+    assert!(
+        (450..750).contains(&(participants.len() - 1)),
+        "about 0.3 each"
+    );
     assert_eq!(users.len(), 5006);
     assert_eq!(groups[0].int(0).unwrap(), 500);
-    let view_only = memberships.iter().filter(|r| r.int(2).unwrap() == 1).count();
-    assert!(view_only > 500, "some memberships are view-only: {view_only}");
+    let view_only = memberships
+        .iter()
+        .filter(|r| r.int(2).unwrap() == 1)
+        .count();
+    assert!(
+        view_only > 500,
+        "some memberships are view-only: {view_only}"
+    );
     // Custom roles exist and are held; the audit log has the one stored revision.
     let roles = get(&router(one.clone()), "/api/roles", ADA).await;
     assert_eq!(roles.json["roles"].as_array().unwrap().len(), 12);

@@ -38,7 +38,9 @@ impl Server {
             .expect("start the server");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        stdout.read_line(&mut line).expect("the server's first line");
+        stdout
+            .read_line(&mut line)
+            .expect("the server's first line");
         // "helpdesk-server: http://127.0.0.1:PORT (database: ...)"
         let addr = line
             .split("http://")
@@ -97,7 +99,10 @@ async fn request(
         .expect("status line");
     let etag = head
         .lines()
-        .find_map(|line| line.strip_prefix("etag: ").or_else(|| line.strip_prefix("ETag: ")))
+        .find_map(|line| {
+            line.strip_prefix("etag: ")
+                .or_else(|| line.strip_prefix("ETag: "))
+        })
         .map(str::to_owned);
     let json = serde_json::from_str(body).unwrap_or(Value::Null);
     (status, etag, json)
@@ -113,7 +118,10 @@ async fn revision(server: &Server) -> u64 {
 async fn until_revision(server: &Server, wanted: u64) -> Duration {
     let start = Instant::now();
     while revision(server).await != wanted {
-        assert!(start.elapsed() < BOUND, "revision {wanted} not seen within {BOUND:?}");
+        assert!(
+            start.elapsed() < BOUND,
+            "revision {wanted} not seen within {BOUND:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     start.elapsed()
@@ -186,11 +194,17 @@ async fn a_role_change_through_one_replica_is_used_by_the_other() {
         let (status, _, body) = reply(&two).await;
         if status == 403 {
             assert_eq!(body["error"], "forbidden");
-            assert!(body["reason"].as_str().unwrap().contains("Intern"), "{body}");
+            assert!(
+                body["reason"].as_str().unwrap().contains("Intern"),
+                "{body}"
+            );
             break;
         }
         assert_eq!(status, 201);
-        assert!(start.elapsed() < BOUND, "two still allows the reply after {BOUND:?}");
+        assert!(
+            start.elapsed() < BOUND,
+            "two still allows the reply after {BOUND:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -302,7 +316,10 @@ async fn a_replica_that_loses_its_database_answers_503_and_recovers() {
             break;
         }
         assert_eq!(status, 503, "{body}");
-        assert!(start.elapsed() < Duration::from_secs(20), "no recovery in 20 s");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no recovery in 20 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Writes work again too, and the policy is the stored one.

@@ -13,7 +13,8 @@
 //! Cleo, Dev and Eve and turns two of the connections into role editors as Ada (`PATCH
 //! /api/roles/100` with the `If-Match` they last saw; a 409 is expected when the other editor
 //! stored first). Prints requests per second and the p50 and p99 latency of the reads, and
-//! every status that was not expected.
+//! every status that was not expected. The first `--warmup` second (1) is sent but not
+//! counted: the server's pool opens its connections and prepares its statements then.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -23,7 +24,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const USAGE: &str = "usage: load --addr 127.0.0.1:PORT [--user ID | --mixed] [--connections N]
-            [--requests N] [--seconds S] [--limit N]";
+            [--requests N] [--seconds S] [--limit N] [--warmup S]";
 
 struct Args {
     addr: SocketAddr,
@@ -33,6 +34,7 @@ struct Args {
     requests: u64,
     seconds: u64,
     limit: u32,
+    warmup: u64,
 }
 
 fn parse() -> Result<Args, String> {
@@ -45,6 +47,7 @@ fn parse() -> Result<Args, String> {
         requests: 20_000,
         seconds: 20,
         limit: 50,
+        warmup: 1,
     };
     let number = |value: Option<String>, name: &str, max: u64| {
         value
@@ -68,6 +71,7 @@ fn parse() -> Result<Args, String> {
             "--requests" => parsed.requests = number(args.next(), "--requests", 1_000_000)?,
             "--seconds" => parsed.seconds = number(args.next(), "--seconds", 300)?,
             "--limit" => parsed.limit = number(args.next(), "--limit", 200)? as u32,
+            "--warmup" => parsed.warmup = number(args.next(), "--warmup", 60)?,
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
@@ -151,6 +155,7 @@ async fn reader(
     args: std::sync::Arc<Args>,
     index: usize,
     budget: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    counted: Instant,
     end: Instant,
 ) -> Tally {
     let mut tally = Tally::default();
@@ -168,9 +173,10 @@ async fn reader(
             .or_default() += 1;
         return tally;
     };
-    while Instant::now() < end && take(&budget) {
+    while Instant::now() < end && (Instant::now() < counted || take(&budget)) {
         let start = Instant::now();
         match conn.send("GET", &path, &headers, "").await {
+            Ok((200, _)) if start < counted => {}
             Ok((200, _)) => tally
                 .reads
                 .push(u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX)),
@@ -262,8 +268,8 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(args.requests));
-    let started = Instant::now();
-    let end = started + Duration::from_secs(args.seconds);
+    let counted = Instant::now() + Duration::from_secs(args.warmup);
+    let end = counted + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for index in 0..args.connections {
         let (args, budget) = (args.clone(), budget.clone());
@@ -271,7 +277,7 @@ async fn main() -> std::process::ExitCode {
             if args.mixed && index < 2 {
                 editor(args, index, budget, end).await
             } else {
-                reader(args, index, budget, end).await
+                reader(args, index, budget, counted, end).await
             }
         }));
     }
@@ -285,7 +291,7 @@ async fn main() -> std::process::ExitCode {
             *all.unexpected.entry(what).or_default() += n;
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = counted.elapsed().as_secs_f64();
     all.reads.sort_unstable();
     let percentile = |p: f64| {
         let index = ((all.reads.len() as f64 - 1.0) * p).round() as usize;

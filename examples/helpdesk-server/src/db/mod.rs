@@ -430,25 +430,27 @@ pub fn load_agent(conn: &mut dyn Sql, id: UserId) -> Result<Option<Agent>, ApiEr
     let Some(sql) = sql_id(id.0) else {
         return Ok(None);
     };
-    let Some(row) = conn.query_opt(
-        "SELECT name, role_id FROM users WHERE id = ?",
+    // One query (a round trip less on PostgreSQL): the user, then one row per membership.
+    let rows = conn.query(
+        "SELECT u.name, u.role_id, m.group_id, m.view_only FROM users u \
+         LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.group_id",
         &[sql.into()],
-    )?
-    else {
+    )?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let (name, role) = (row.text(0)?, row.int(1)?);
+    let (name, role) = (first.text(0)?, first.int(1)?);
     let role = RoleId::try_from(role)
         .map_err(|_| ApiError::internal(format!("user {id} has a stored role id out of range")))?;
     let mut groups = GroupList::new();
     let mut view_only = GroupList::new();
-    let rows = conn.query(
-        "SELECT group_id, view_only FROM memberships WHERE user_id = ? ORDER BY group_id",
-        &[sql.into()],
-    )?;
-    for row in rows {
-        if let Ok(group) = GroupId::try_from(row.int(0)?) {
-            if row.int(1)? != 0 {
+    for row in &rows {
+        // A user without memberships is the one row of the LEFT JOIN, without a group.
+        let Some(group) = row.opt_int(2)? else {
+            continue;
+        };
+        if let Ok(group) = GroupId::try_from(group) {
+            if row.int(3)? != 0 {
                 view_only.push(group);
             } else {
                 groups.push(group);

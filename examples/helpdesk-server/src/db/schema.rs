@@ -127,9 +127,24 @@ CREATE TABLE IF NOT EXISTS audit (
 /// the crate's `SqlColumns` docs require for an inbox answered from indexes; the next two its
 /// `AgentColumns` docs require for `who_may`; the last serves a conversation's messages.
 /// `IF NOT EXISTS`: an existing database gains them on start.
-pub const INDEXES: &str = "
+///
+/// The conversation indexes end with the id: an inbox page looks in a window of ids
+/// (`conversations::inbox_rows`), and PostgreSQL then reads only the window of each group
+/// (`group_id = ANY (..) AND id < .. AND id >= ..` in the index) instead of every row of it.
+/// SQLite keeps the rowid in every index, so there `(group_id)` already does that.
+const SQLITE_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS conversations_group ON conversations (group_id);
 CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations (assignee_id);
+CREATE INDEX IF NOT EXISTS participants_by_user ON conversation_participants (user_id, conversation_id);
+CREATE INDEX IF NOT EXISTS users_by_role ON users (role_id);
+CREATE INDEX IF NOT EXISTS memberships_by_group ON memberships (group_id, user_id);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
+";
+
+/// The same on PostgreSQL (see [`SQLITE_INDEXES`]), the conversation indexes with the id.
+const POSTGRES_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS conversations_group ON conversations (group_id, id);
+CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations (assignee_id, id);
 CREATE INDEX IF NOT EXISTS participants_by_user ON conversation_participants (user_id, conversation_id);
 CREATE INDEX IF NOT EXISTS users_by_role ON users (role_id);
 CREATE INDEX IF NOT EXISTS memberships_by_group ON memberships (group_id, user_id);
@@ -175,15 +190,15 @@ INSERT INTO conversation_participants (conversation_id, user_id) VALUES (5, 5);
 pub fn prepare(conn: &mut dyn Sql, generated: u64) -> Result<(), ApiError> {
     let backend = conn.backend();
     conn.transaction(|tx| {
-        let tables = match backend {
-            Backend::Sqlite => SQLITE_TABLES,
+        let (tables, indexes) = match backend {
+            Backend::Sqlite => (SQLITE_TABLES, SQLITE_INDEXES),
             Backend::Postgres => {
                 tx.query("SELECT pg_advisory_xact_lock(4242021)", &[])?;
-                POSTGRES_TABLES
+                (POSTGRES_TABLES, POSTGRES_INDEXES)
             }
         };
         tx.batch(tables)?;
-        tx.batch(INDEXES)?;
+        tx.batch(indexes)?;
         let has_policy = tx
             .query_one("SELECT EXISTS (SELECT 1 FROM policy)", &[])?
             .int(0)?

@@ -2,7 +2,7 @@
 //! twice, on SQLite (in memory, or a temporary file) and on PostgreSQL (a new database in a
 //! temporary cluster per test; skipped with the reason when PostgreSQL is not installed,
 //! never under `CI=true`), paging on generated databases included; and `replicas`: two
-//! servers on one PostgreSQL over TCP.
+//! servers on one PostgreSQL over TCP; `browser`: the demo page in headless chromium.
 
 // The same test files are compiled once per database on purpose.
 #![allow(clippy::duplicate_mod)]
@@ -10,6 +10,7 @@
 #[path = "../../../../tests/support/postgres.rs"]
 mod temp_postgres;
 
+mod browser;
 mod replicas;
 
 /// The same tests on SQLite.

@@ -213,6 +213,7 @@ pub fn inbox_rows_from_window(
     let filter = policy.filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS);
     // Only groups make an inbox large; what is assigned to one agent or followed by them is
     // a few hundred rows at most, cheaper in one query than in windows.
+    let limited = !matches!(filter, ConversationFilter::Everything);
     let windowed = match filter {
         ConversationFilter::Nothing => return Ok((Vec::new(), None)),
         ConversationFilter::TakenUpBy {
@@ -245,6 +246,7 @@ pub fn inbox_rows_from_window(
         let found = window(
             conn,
             &filter,
+            limited,
             upper,
             lower,
             i64::try_from(need).unwrap_or(i64::MAX),
@@ -277,6 +279,7 @@ pub fn inbox_rows_from_window(
 fn window(
     conn: &mut dyn Sql,
     filter: &SqlFilter,
+    limited: bool,
     upper: i64,
     lower: i64,
     limit: i64,
@@ -304,8 +307,14 @@ fn window(
         db::conversation_columns_sql(backend),
         filter.sql,
     );
-    Ok(conn
-        .query(&query, &params)?
+    // A limited inbox's best plan depends on the values (which groups, how wide a window):
+    // planned for them each time. Everything (the primary key backwards) keeps its cached plan.
+    let rows = if limited {
+        conn.query_planned(&query, &params)?
+    } else {
+        conn.query(&query, &params)?
+    };
+    Ok(rows
         .iter()
         .map(db::conversation_from_row)
         .collect::<Result<Vec<_>, _>>()?)

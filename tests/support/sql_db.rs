@@ -25,8 +25,6 @@ pub enum Rendering {
     Sqlite,
     /// `to_sql_in(SqlDialect::Postgres, ..)`.
     Postgres,
-    /// The standard `to_sql` text with `numbered_placeholders(1)`, as 0.2 told PostgreSQL hosts.
-    StandardNumbered,
 }
 
 /// A value of an inserted row.
@@ -56,7 +54,7 @@ impl Db {
     pub fn renderings(&self) -> &'static [Rendering] {
         match self {
             Db::Sqlite(_) => &[Rendering::Sqlite],
-            Db::Postgres(_) => &[Rendering::Postgres, Rendering::StandardNumbered],
+            Db::Postgres(_) => &[Rendering::Postgres],
         }
     }
 
@@ -221,18 +219,11 @@ pub fn rendered(
     let sql = match rendering {
         Rendering::Sqlite => render(SqlDialect::Sqlite).unwrap(),
         Rendering::Postgres => render(SqlDialect::Postgres).unwrap(),
-        Rendering::StandardNumbered => {
-            let standard = render(SqlDialect::Sqlite).unwrap();
-            SqlFilter {
-                sql: standard.numbered_placeholders(1),
-                params: standard.params,
-            }
-        }
     };
     assert!(!sql.sql.contains("IN ()"), "{}", sql.sql);
     let placeholders = match rendering {
         Rendering::Sqlite => sql.sql.matches('?').count(),
-        Rendering::Postgres | Rendering::StandardNumbered => {
+        Rendering::Postgres => {
             assert!(!sql.sql.contains('?'), "{}", sql.sql);
             sql.sql.matches('$').count()
         }
@@ -247,5 +238,32 @@ pub fn with_each_database(name: &str, test: impl Fn(&mut Db)) {
     test(&mut Db::sqlite());
     if let Some(mut db) = Db::postgres(name) {
         test(&mut db);
+    }
+}
+
+impl Db {
+    /// A subquery of one column `g` holding 1 to `n`, to generate large tables inside the
+    /// database (a million rows inserted one by one would take most of a minute).
+    pub fn series(&self, n: u64) -> String {
+        match self {
+            Db::Sqlite(_) => format!(
+                "(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {n}) \
+                 SELECT g FROM s)"
+            ),
+            Db::Postgres(_) => format!("(SELECT generate_series(1::bigint, {n}) AS g)"),
+        }
+    }
+
+    /// Runs `sql` (several statements, no parameters).
+    pub fn batch(&mut self, sql: &str) {
+        match self {
+            Db::Sqlite(db) => db.execute_batch(sql).unwrap(),
+            Db::Postgres(db) => db.batch_execute(sql).unwrap(),
+        }
+    }
+
+    /// Whether this is the PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
     }
 }

@@ -21,6 +21,7 @@ use sql_db::{rendered, with_each_database, Db};
 
 const CONVERSATIONS: u64 = 200_000;
 const AGENTS: u64 = 50_000;
+/// As in `Db::generate_inbox`.
 const GROUPS: u64 = 500;
 
 const COLUMNS: SqlColumns<'static> = SqlColumns {
@@ -45,25 +46,18 @@ const AGENT_COLUMNS: AgentColumns<'static> = AgentColumns {
     }),
 };
 
-/// The shape of the issue's data, generated inside the database: 500 groups (5% of
-/// conversations in none), 70% assigned among 5,000 agents, 0.3 participant rows per
-/// conversation; 50,000 agents, each in three groups (one of them view-only in four agents of
-/// ten), and the documented indexes.
+/// The issue's inbox (see `Db::generate_inbox`) with 50,000 agents, each in three groups (one
+/// of them view-only in four agents of ten), most holding custom team roles and one in fifty a
+/// built-in role, and the documented indexes.
 fn load(db: &mut Db, custom_roles: &[RoleId]) {
+    db.generate_inbox(CONVERSATIONS);
     db.create(
-        "CREATE TABLE conversations (
-             id {INT} PRIMARY KEY, group_id {INT}, assignee_id {INT}, subject TEXT NOT NULL
-         );
-         CREATE TABLE participants (conversation_id {INT} NOT NULL, user_id {INT} NOT NULL);
-         CREATE TABLE agents (id {INT} PRIMARY KEY, role_id {INT} NOT NULL, name TEXT NOT NULL);
+        "CREATE TABLE agents (id {INT} PRIMARY KEY, role_id {INT} NOT NULL, name TEXT NOT NULL);
          CREATE TABLE memberships (
              user_id {INT} NOT NULL, group_id {INT} NOT NULL, view_only BOOLEAN NOT NULL
          );",
     );
-    let conversations = db.series(CONVERSATIONS);
-    let participants = db.series(CONVERSATIONS * 3 / 10);
     let agents = db.series(AGENTS);
-    // Most agents hold custom roles scoped to their teams; a few hold built-in roles.
     let roles: Vec<String> = custom_roles.iter().map(|role| role.0.to_string()).collect();
     let role_count = roles.len();
     let role_case: String = roles
@@ -76,25 +70,10 @@ fn load(db: &mut Db, custom_roles: &[RoleId]) {
         .enumerate()
         .map(|(n, role)| format!(" WHEN {n} THEN {}", role.id().0))
         .collect();
-    let flag = |on: &str| {
-        if db.is_postgres() {
-            format!("({on})")
-        } else {
-            format!("CASE WHEN {on} THEN 1 ELSE 0 END")
-        }
-    };
-    let view_only = flag("g % 10 < 4");
-    let full = flag("1 = 0");
+    let view_only = db.boolean("g % 10 < 4");
+    let full = db.boolean("1 = 0");
     db.batch(&format!(
-        "INSERT INTO conversations (id, group_id, assignee_id, subject)
-             SELECT g,
-                    CASE WHEN g % 20 = 0 THEN NULL ELSE (g * 7919) % {GROUPS} END,
-                    CASE WHEN (g * 31) % 10 < 7 THEN (g * 104729) % 5000 END,
-                    'Conversation ' || g
-             FROM {conversations} AS s;
-         INSERT INTO participants (conversation_id, user_id)
-             SELECT (g * 7) % {CONVERSATIONS} + 1, (g * 13) % 5000 FROM {participants} AS s;
-         INSERT INTO agents (id, role_id, name)
+        "INSERT INTO agents (id, role_id, name)
              SELECT g,
                     CASE WHEN g % 50 = 0 THEN CASE (g / 50) % 9{builtin_case} END
                          ELSE CASE g % {role_count}{role_case} END END,
@@ -106,9 +85,6 @@ fn load(db: &mut Db, custom_roles: &[RoleId]) {
              SELECT g, (g * 17 + 101) % {GROUPS}, {full} FROM {agents} AS s;
          INSERT INTO memberships (user_id, group_id, view_only)
              SELECT g, (g * 17 + 203) % {GROUPS}, {view_only} FROM {agents} AS s;
-         CREATE INDEX conversations_group ON conversations (group_id);
-         CREATE INDEX conversations_assignee ON conversations (assignee_id);
-         CREATE INDEX participants_by_user ON participants (user_id, conversation_id);
          CREATE INDEX agents_by_role ON agents (role_id);
          CREATE INDEX memberships_by_group ON memberships (group_id, user_id);"
     ));

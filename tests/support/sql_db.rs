@@ -267,3 +267,42 @@ impl Db {
         matches!(self, Db::Postgres(_))
     }
 }
+
+impl Db {
+    /// `condition` as a value for a boolean column (`0`/`1` on SQLite).
+    pub fn boolean(&self, condition: &str) -> String {
+        match self {
+            Db::Sqlite(_) => format!("CASE WHEN {condition} THEN 1 ELSE 0 END"),
+            Db::Postgres(_) => format!("({condition})"),
+        }
+    }
+
+    /// The issue's inbox, generated inside the database, deterministic: `conversations`
+    /// conversations (ids 1 up, a subject each) in 500 groups (one in twenty in none), seven in
+    /// ten assigned among agents 0 to 4,999, and 0.3 participant rows per conversation; with
+    /// the indexes `SqlColumns` documents, and statistics current.
+    pub fn generate_inbox(&mut self, conversations: u64) {
+        self.create(
+            "CREATE TABLE conversations (
+                 id {INT} PRIMARY KEY, group_id {INT}, assignee_id {INT}, subject TEXT NOT NULL
+             );
+             CREATE TABLE participants (conversation_id {INT} NOT NULL, user_id {INT} NOT NULL);",
+        );
+        let all = self.series(conversations);
+        let participants = self.series(conversations * 3 / 10);
+        self.batch(&format!(
+            "INSERT INTO conversations (id, group_id, assignee_id, subject)
+                 SELECT g,
+                        CASE WHEN g % 20 = 0 THEN NULL ELSE (g * 7919) % 500 END,
+                        CASE WHEN (g * 31) % 10 < 7 THEN (g * 104729) % 5000 END,
+                        'Conversation ' || g
+                 FROM {all} AS s;
+             INSERT INTO participants (conversation_id, user_id)
+                 SELECT (g * 7) % {conversations} + 1, (g * 13) % 5000 FROM {participants} AS s;
+             CREATE INDEX conversations_group ON conversations (group_id);
+             CREATE INDEX conversations_assignee ON conversations (assignee_id);
+             CREATE INDEX participants_by_user ON participants (user_id, conversation_id);"
+        ));
+        self.analyze();
+    }
+}

@@ -22,21 +22,9 @@ mod temp_postgres;
 use std::time::{Duration, Instant};
 
 use helpdesk_policy::{
-    BuiltInRole, GroupId, ParticipantsTable, Permissions, Plan, Policy, SqlColumns, SqlDialect,
-    Subject, UserId,
+    BuiltInRole, GroupId, Permissions, Plan, Policy, SqlDialect, Subject, UserId,
 };
-use sql_db::Db;
-
-const COLUMNS: SqlColumns<'static> = SqlColumns {
-    id: "c.id",
-    group: "c.group_id",
-    assignee: "c.assignee_id",
-    participants: Some(ParticipantsTable {
-        table: "participants",
-        conversation: "conversation_id",
-        user: "user_id",
-    }),
-};
+use sql_db::{Db, INBOX_COLUMNS};
 
 const WARM_UP: usize = 3;
 const TIMED: usize = 15;
@@ -185,7 +173,7 @@ fn bench(db: &mut Db, dialect: SqlDialect, label: &str) {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for case in cases() {
         let filter = policy.filter(&case.subject, case.permissions);
-        let sql = filter.to_sql_in(dialect, &COLUMNS).unwrap();
+        let sql = filter.to_sql_in(dialect, &INBOX_COLUMNS).unwrap();
         let page = format!(
             "SELECT c.id FROM conversations c WHERE {} ORDER BY c.id DESC LIMIT 50",
             sql.sql
@@ -241,7 +229,11 @@ fn main() {
                 "\nPostgreSQL: {conversations} conversations generated in {:.1} s",
                 start.elapsed().as_secs_f64()
             );
-            bench(&mut pg, SqlDialect::Postgres, "PostgreSQL (a temporary cluster)");
+            bench(
+                &mut pg,
+                SqlDialect::Postgres,
+                "PostgreSQL (a temporary cluster)",
+            );
         }
         None => println!("\nPostgreSQL is not installed: its half was skipped"),
     }

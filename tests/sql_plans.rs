@@ -15,25 +15,14 @@ mod temp_postgres;
 
 use helpdesk_policy::{
     AgentColumns, BuiltInRole, Conversation, ConversationFilter, GroupId, MembershipTable,
-    ParticipantsTable, Permissions, Plan, Policy, RoleId, Scope, SqlColumns, Subject, UserId,
+    Permissions, Plan, Policy, RoleId, Scope, Subject, UserId,
 };
-use sql_db::{rendered, with_each_database, Db};
+use sql_db::{rendered, with_each_database, Db, INBOX_COLUMNS};
 
 const CONVERSATIONS: u64 = 200_000;
 const AGENTS: u64 = 50_000;
 /// As in `Db::generate_inbox`.
 const GROUPS: u64 = 500;
-
-const COLUMNS: SqlColumns<'static> = SqlColumns {
-    id: "c.id",
-    group: "c.group_id",
-    assignee: "c.assignee_id",
-    participants: Some(ParticipantsTable {
-        table: "participants",
-        conversation: "conversation_id",
-        user: "user_id",
-    }),
-};
 
 const AGENT_COLUMNS: AgentColumns<'static> = AgentColumns {
     id: "a.id",
@@ -192,7 +181,9 @@ fn scoped_inboxes_are_counted_and_paged_from_indexes() {
                 "{what}: {filter:?}"
             );
             for &rendering in db.renderings() {
-                let sql = rendered(rendering, |dialect| filter.to_sql_in(dialect, &COLUMNS));
+                let sql = rendered(rendering, |dialect| {
+                    filter.to_sql_in(dialect, &INBOX_COLUMNS)
+                });
                 let count = format!("SELECT count(*) FROM conversations c WHERE {}", sql.sql);
                 let what = format!("{what}, {rendering:?}");
                 assert_indexed(db, &count, &sql.params, "conversations", "c", &what);

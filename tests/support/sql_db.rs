@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use helpdesk_policy::{SqlDialect, SqlError, SqlFilter};
+use helpdesk_policy::{ParticipantsTable, SqlColumns, SqlDialect, SqlError, SqlFilter};
 
 use crate::temp_postgres::TempPostgres;
 
@@ -267,6 +267,18 @@ impl Db {
         matches!(self, Db::Postgres(_))
     }
 }
+
+/// The columns of the inbox `Db::generate_inbox` makes, its conversations aliased `c`.
+pub const INBOX_COLUMNS: SqlColumns<'static> = SqlColumns {
+    id: "c.id",
+    group: "c.group_id",
+    assignee: "c.assignee_id",
+    participants: Some(ParticipantsTable {
+        table: "participants",
+        conversation: "conversation_id",
+        user: "user_id",
+    }),
+};
 
 impl Db {
     /// `condition` as a value for a boolean column (`0`/`1` on SQLite).

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use common::Rng;
 use helpdesk_policy::{
     BuiltInRole, ConversationFilter, GroupId, ParticipantsTable, Permissions, Plan, Policy,
-    Resource, RoleId, Scope, SqlColumns, SqlDialect, SqlError, SqlFilter, Subject, UserId,
+    Resource, RoleId, Scope, SqlColumns, SqlDialect, SqlError, Subject, UserId,
 };
 use sql_db::{rendered, with_each_database, Db, Rendering, Value};
 
@@ -507,17 +507,10 @@ fn keyset_pages_give_every_allowed_row_once_newest_first() {
                     Rendering::Postgres => filter
                         .to_sql_from(SqlDialect::Postgres, &COLUMN_SETS[0], 3)
                         .unwrap(),
-                    Rendering::StandardNumbered => {
-                        let standard = filter.to_sql(&COLUMN_SETS[0]).unwrap();
-                        SqlFilter {
-                            sql: standard.numbered_placeholders(3),
-                            params: standard.params,
-                        }
-                    }
                 };
                 let (status, cursor) = match rendering {
                     Rendering::Sqlite => ("?", "?"),
-                    _ => ("$1", "$2"),
+                    Rendering::Postgres => ("$1", "$2"),
                 };
                 let query = format!(
                     "SELECT c.id FROM conversations c WHERE c.id > {status} AND c.id < {cursor} \

@@ -352,17 +352,6 @@ mod tests {
     }
 
     #[test]
-    fn numbered_placeholders_count_from_first() {
-        let sql = sqlite(UserId(9), &[GroupId(1), GroupId(2)]);
-        assert_eq!(
-            sql.numbered_placeholders(1),
-            "(assignee_id = $1 OR group_id IN ($2, $3) OR c.id IN (SELECT p.conversation_id \
-             FROM conversation_participants p WHERE p.user_id = $4))"
-        );
-        assert_eq!(SqlFilter::constant("TRUE").numbered_placeholders(1), "TRUE");
-    }
-
-    #[test]
     fn the_first_placeholder_is_at_least_one() {
         let filter = ConversationFilter::Everything;
         assert_eq!(

@@ -106,39 +106,6 @@ impl SqlFilter {
             params: Vec::new(),
         }
     }
-
-    /// A `?`-placeholder fragment (the [`SqlDialect::Sqlite`] rendering) with numbered
-    /// placeholders `$first`, `$first + 1`, ... instead.
-    ///
-    /// Kept from 0.2; [`ConversationFilter::to_sql_in`](crate::ConversationFilter::to_sql_in)
-    /// with [`SqlDialect::Postgres`] renders the PostgreSQL shapes directly, which its planner
-    /// answers from indexes where this text may not be.
-    ///
-    /// ```
-    /// use helpdesk_policy::{ConversationFilter, GroupId, SqlColumns, UserId};
-    ///
-    /// let columns = SqlColumns { id: "c.id", group: "c.group_id", assignee: "c.assignee_id", participants: None };
-    /// let filter = ConversationFilter::TakenUpBy { user: UserId(7), groups: &[GroupId(2)], view_only: &[] };
-    /// let sql = filter.to_sql(&columns)?;
-    /// assert_eq!(sql.numbered_placeholders(2), "(c.assignee_id = $2 OR c.group_id IN ($3))");
-    /// # Ok::<(), helpdesk_policy::SqlError>(())
-    /// ```
-    #[must_use]
-    pub fn numbered_placeholders(&self, first: usize) -> String {
-        let mut out = String::with_capacity(self.sql.len() + 2 * self.params.len());
-        let mut next = first;
-        // Identifiers are validated and the text has no literals, so every `?` is a placeholder.
-        for part in self.sql.split_inclusive('?') {
-            match part.strip_suffix('?') {
-                Some(text) => {
-                    let _ = write!(out, "{text}${next}");
-                    next = next.saturating_add(1);
-                }
-                None => out.push_str(part),
-            }
-        }
-        out
-    }
 }
 
 /// A fragment being written: the text, its parameters and the dialect's placeholders.

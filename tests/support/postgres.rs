@@ -13,6 +13,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -47,9 +48,13 @@ impl TempPostgres {
                 "PostgreSQL is required under CI=true: no initdb/pg_ctl/postgres found in \
                  /usr/lib/postgresql/*/bin or on PATH (apt-get install -y postgresql)"
             );
-            eprintln!(
-                "skipping the PostgreSQL tests: no initdb/pg_ctl/postgres found in \
-                 /usr/lib/postgresql/*/bin or on PATH (apt-get install -y postgresql to run them)"
+            // Straight to the process's stderr: the test harness captures `eprintln!` of a
+            // passing test, and this must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipping the PostgreSQL tests of this binary: no initdb/pg_ctl/postgres found \
+                 in /usr/lib/postgresql/*/bin or on PATH (apt-get install -y postgresql to run \
+                 them)"
             );
             return None;
         };

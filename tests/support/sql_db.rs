@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use helpdesk_policy::{SqlDialect, SqlError, SqlFilter};
+use helpdesk_policy::{ParticipantsTable, SqlColumns, SqlDialect, SqlError, SqlFilter};
 
 use crate::temp_postgres::TempPostgres;
 
@@ -25,8 +25,6 @@ pub enum Rendering {
     Sqlite,
     /// `to_sql_in(SqlDialect::Postgres, ..)`.
     Postgres,
-    /// The standard `to_sql` text with `numbered_placeholders(1)`, as 0.2 told PostgreSQL hosts.
-    StandardNumbered,
 }
 
 /// A value of an inserted row.
@@ -56,7 +54,7 @@ impl Db {
     pub fn renderings(&self) -> &'static [Rendering] {
         match self {
             Db::Sqlite(_) => &[Rendering::Sqlite],
-            Db::Postgres(_) => &[Rendering::Postgres, Rendering::StandardNumbered],
+            Db::Postgres(_) => &[Rendering::Postgres],
         }
     }
 
@@ -221,18 +219,11 @@ pub fn rendered(
     let sql = match rendering {
         Rendering::Sqlite => render(SqlDialect::Sqlite).unwrap(),
         Rendering::Postgres => render(SqlDialect::Postgres).unwrap(),
-        Rendering::StandardNumbered => {
-            let standard = render(SqlDialect::Sqlite).unwrap();
-            SqlFilter {
-                sql: standard.numbered_placeholders(1),
-                params: standard.params,
-            }
-        }
     };
     assert!(!sql.sql.contains("IN ()"), "{}", sql.sql);
     let placeholders = match rendering {
         Rendering::Sqlite => sql.sql.matches('?').count(),
-        Rendering::Postgres | Rendering::StandardNumbered => {
+        Rendering::Postgres => {
             assert!(!sql.sql.contains('?'), "{}", sql.sql);
             sql.sql.matches('$').count()
         }
@@ -247,5 +238,83 @@ pub fn with_each_database(name: &str, test: impl Fn(&mut Db)) {
     test(&mut Db::sqlite());
     if let Some(mut db) = Db::postgres(name) {
         test(&mut db);
+    }
+}
+
+impl Db {
+    /// A subquery of one column `g` holding 1 to `n`, to generate large tables inside the
+    /// database (a million rows inserted one by one would take most of a minute).
+    pub fn series(&self, n: u64) -> String {
+        match self {
+            Db::Sqlite(_) => format!(
+                "(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {n}) \
+                 SELECT g FROM s)"
+            ),
+            Db::Postgres(_) => format!("(SELECT generate_series(1::bigint, {n}) AS g)"),
+        }
+    }
+
+    /// Runs `sql` (several statements, no parameters).
+    pub fn batch(&mut self, sql: &str) {
+        match self {
+            Db::Sqlite(db) => db.execute_batch(sql).unwrap(),
+            Db::Postgres(db) => db.batch_execute(sql).unwrap(),
+        }
+    }
+
+    /// Whether this is the PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+}
+
+/// The columns of the inbox `Db::generate_inbox` makes, its conversations aliased `c`.
+pub const INBOX_COLUMNS: SqlColumns<'static> = SqlColumns {
+    id: "c.id",
+    group: "c.group_id",
+    assignee: "c.assignee_id",
+    participants: Some(ParticipantsTable {
+        table: "participants",
+        conversation: "conversation_id",
+        user: "user_id",
+    }),
+};
+
+impl Db {
+    /// `condition` as a value for a boolean column (`0`/`1` on SQLite).
+    pub fn boolean(&self, condition: &str) -> String {
+        match self {
+            Db::Sqlite(_) => format!("CASE WHEN {condition} THEN 1 ELSE 0 END"),
+            Db::Postgres(_) => format!("({condition})"),
+        }
+    }
+
+    /// The issue's inbox, generated inside the database, deterministic: `conversations`
+    /// conversations (ids 1 up, a subject each) in 500 groups (one in twenty in none), seven in
+    /// ten assigned among agents 0 to 4,999, and 0.3 participant rows per conversation; with
+    /// the indexes `SqlColumns` documents, and statistics current.
+    pub fn generate_inbox(&mut self, conversations: u64) {
+        self.create(
+            "CREATE TABLE conversations (
+                 id {INT} PRIMARY KEY, group_id {INT}, assignee_id {INT}, subject TEXT NOT NULL
+             );
+             CREATE TABLE participants (conversation_id {INT} NOT NULL, user_id {INT} NOT NULL);",
+        );
+        let all = self.series(conversations);
+        let participants = self.series(conversations * 3 / 10);
+        self.batch(&format!(
+            "INSERT INTO conversations (id, group_id, assignee_id, subject)
+                 SELECT g,
+                        CASE WHEN g % 20 = 0 THEN NULL ELSE (g * 7919) % 500 END,
+                        CASE WHEN (g * 31) % 10 < 7 THEN (g * 104729) % 5000 END,
+                        'Conversation ' || g
+                 FROM {all} AS s;
+             INSERT INTO participants (conversation_id, user_id)
+                 SELECT (g * 7) % {conversations} + 1, (g * 13) % 5000 FROM {participants} AS s;
+             CREATE INDEX conversations_group ON conversations (group_id);
+             CREATE INDEX conversations_assignee ON conversations (assignee_id);
+             CREATE INDEX participants_by_user ON participants (user_id, conversation_id);"
+        ));
+        self.analyze();
     }
 }

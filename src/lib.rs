@@ -57,6 +57,8 @@ pub use requirements::UnmetRequirement;
 pub use resolved::ResolvedSubject;
 pub use role::{BuiltInRole, Role};
 pub use scope::Scope;
-pub use sql::{AgentColumns, MembershipTable, ParticipantsTable, SqlColumns, SqlError, SqlFilter};
+pub use sql::{
+    AgentColumns, MembershipTable, ParticipantsTable, SqlColumns, SqlDialect, SqlError, SqlFilter,
+};
 pub use stored::Unknown;
 pub use vocabulary::{ExtensionPermission, Vocabulary, MAX_EXTENSIONS};

@@ -1,11 +1,10 @@
 //! The audit log: who changed what, at which revision, when.
 
 use helpdesk_policy::{Policy, UserId};
-use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::app::sql_user;
-use crate::db;
+use crate::db::{self, Sql};
 use crate::error::ApiError;
 
 /// One change as stored and served: the sentence, whether it widens access, and the data.
@@ -38,7 +37,7 @@ pub fn policy_changes(before: &Policy, after: &Policy) -> Vec<ChangeRecord> {
 /// # Errors
 /// A database error.
 pub fn insert(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     actor: UserId,
     revision: u64,
     changes: &[ChangeRecord],
@@ -49,7 +48,12 @@ pub fn insert(
         .map_err(|_| ApiError::internal("the revision no longer fits an SQL integer"))?;
     conn.execute(
         "INSERT INTO audit (actor_id, revision, created_at, changes) VALUES (?, ?, ?, ?)",
-        params![sql_user(actor)?, revision, db::now(), changes],
+        &[
+            sql_user(actor)?.into(),
+            revision.into(),
+            db::now().into(),
+            changes.into(),
+        ],
     )?;
     Ok(())
 }
@@ -82,32 +86,26 @@ pub struct Actor {
 ///
 /// # Errors
 /// A database error, or a stored entry that no longer parses.
-pub fn list(conn: &Connection) -> Result<Vec<Entry>, ApiError> {
-    let mut statement = conn.prepare(
+pub fn list(conn: &mut dyn Sql) -> Result<Vec<Entry>, ApiError> {
+    let rows = conn.query(
         "SELECT a.id, a.actor_id, u.name, a.revision, a.created_at, a.changes \
          FROM audit a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC",
+        &[],
     )?;
-    let rows = statement.query_map([], |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, i64>(1)?,
-            row.get::<_, Option<String>>(2)?,
-            row.get::<_, i64>(3)?,
-            row.get::<_, i64>(4)?,
-            row.get::<_, String>(5)?,
-        ))
-    })?;
     let mut entries = Vec::new();
     for row in rows {
-        let (id, actor, name, revision, at, changes) = row?;
-        let changes = serde_json::from_str(&changes).map_err(|error| {
+        let id = row.int(0)?;
+        let changes = serde_json::from_str(&row.text(5)?).map_err(|error| {
             ApiError::internal(format!("audit entry {id} does not parse: {error}"))
         })?;
         entries.push(Entry {
             id,
-            actor: Actor { id: actor, name },
-            revision: u64::try_from(revision).unwrap_or(0),
-            time: utc(at),
+            actor: Actor {
+                id: row.int(1)?,
+                name: row.opt_text(2)?,
+            },
+            revision: u64::try_from(row.int(3)?).unwrap_or(0),
+            time: utc(row.int(4)?),
             changes,
         });
     }

@@ -4,14 +4,13 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use helpdesk_policy::{
-    AgentColumns, Conversation, MembershipTable, ParticipantsTable, Permissions, Policy,
-    ResolvedSubject, Resource, Scope, SqlColumns, Subject, UserId,
+    AgentColumns, Conversation, ConversationFilter, MembershipTable, ParticipantsTable,
+    Permissions, Policy, ResolvedSubject, Resource, Scope, SqlColumns, SqlFilter, Subject, UserId,
 };
-use rusqlite::{params, params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::app::{path_id, sql_user, App, IdSegment, SignedIn};
-use crate::db::{self, Agent, ConversationRow, CONVERSATION_COLUMNS};
+use crate::db::{self, Agent, ConversationRow, Sql, Value};
 use crate::error::ApiError;
 use crate::json::{self, JsonBody};
 
@@ -100,28 +99,225 @@ pub fn view(
     }
 }
 
-/// The conversations `agent` may view, ascending id: one query through the crate's filter.
+/// The default page size of the inbox, and the largest a client may ask for.
+pub const PAGE_DEFAULT: i64 = 50;
+/// The largest page a client may ask for.
+pub const PAGE_MAX: i64 = 200;
+
+/// One page of an inbox: at most `limit` rows with ids below `before` (all when `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows per page, 1 to [`PAGE_MAX`].
+    pub limit: i64,
+    /// Only conversations with a smaller id (the previous page's `next`).
+    pub before: Option<i64>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            limit: PAGE_DEFAULT,
+            before: None,
+        }
+    }
+}
+
+/// The query of `GET /api/conversations`, as typed (parsed by [`PageQuery::parse`], so a bad
+/// value gets our 400 body naming it).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageQuery {
+    /// Rows per page.
+    pub limit: Option<String>,
+    /// The `next` of the previous page.
+    pub before: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for.
+    ///
+    /// # Errors
+    /// 400 when `limit` is not an integer from 1 to 200, or `before` not a non-negative one.
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = match &self.limit {
+            None => PAGE_DEFAULT,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|limit| (1..=PAGE_MAX).contains(limit))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "limit `{}` is not a page size: an integer from 1 to {PAGE_MAX}",
+                        crate::app::short(text)
+                    ))
+                })?,
+        };
+        let before = match &self.before {
+            None => None,
+            Some(text) => Some(
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| *id >= 0)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!(
+                            "before `{}` is not a conversation id: pass the `next` of the \
+                             previous page",
+                            crate::app::short(text)
+                        ))
+                    })?,
+            ),
+        };
+        Ok(PageRequest { limit, before })
+    }
+}
+
+/// The first id window a limited inbox page looks in (see [`inbox_rows`]).
+const FIRST_WINDOW: i64 = 16_384;
+
+/// One page of the conversations `agent` may view, newest (highest id) first, and the id to
+/// pass as `before` for the next page (`None` on the last): the crate's filter in the
+/// database's dialect, keyset-paged on the primary key.
+///
+/// A filter that is not everything (a limited agent) is an OR of index lookups, and both
+/// databases gather every match of it before sorting: at a million conversations Dev's groups
+/// alone hold 3,600. So a page of an inbox with groups is looked for in windows of ids below
+/// `before`: 16,384 ids, then wider as the density found suggests (at least four times) until
+/// the page is full or the ids run out. Each query only
+/// reads the matches inside its window (the indexes carry the id), so a dense inbox needs one
+/// small query and a sparse one a few; the rows come out the same as one query over all ids.
 ///
 /// # Errors
 /// A database error.
 pub fn inbox_rows(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     policy: &Policy,
     agent: &Agent,
-) -> Result<Vec<ConversationRow>, ApiError> {
-    let filter = policy
-        .filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS)
-        .to_sql(&conversation_columns())
+    page: PageRequest,
+) -> Result<(Vec<ConversationRow>, Option<i64>), ApiError> {
+    inbox_rows_from_window(conn, policy, agent, page, FIRST_WINDOW)
+}
+
+/// [`inbox_rows`] with its first window of `first_window` ids (the tests make it small, so
+/// that a small database takes many windows).
+///
+/// # Errors
+/// A database error.
+pub fn inbox_rows_from_window(
+    conn: &mut dyn Sql,
+    policy: &Policy,
+    agent: &Agent,
+    page: PageRequest,
+    first_window: i64,
+) -> Result<(Vec<ConversationRow>, Option<i64>), ApiError> {
+    let filter = policy.filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS);
+    // Only groups make an inbox large; what is assigned to one agent or followed by them is
+    // a few hundred rows at most, cheaper in one query than in windows.
+    let limited = !matches!(filter, ConversationFilter::Everything);
+    let windowed = match filter {
+        ConversationFilter::Nothing => return Ok((Vec::new(), None)),
+        ConversationFilter::TakenUpBy {
+            groups, view_only, ..
+        } => !groups.is_empty() || !view_only.is_empty(),
+        _ => false,
+    };
+    let filter = filter
+        .to_sql_in(conn.dialect(), &conversation_columns())
         .map_err(|error| ApiError::internal(error.to_string()))?;
+    // One row more than the page tells whether there is a next page.
+    let wanted = usize::try_from(page.limit + 1).unwrap_or(usize::MAX);
+    let mut upper = match page.before {
+        Some(before) => before,
+        None if windowed => conn
+            .query_one("SELECT max(id) FROM conversations", &[])?
+            .opt_int(0)?
+            .map_or(0, |max| max.saturating_add(1)),
+        None => i64::MAX,
+    };
+    let mut span = first_window.max(1);
+    let mut rows = Vec::new();
+    while rows.len() < wanted && upper > 0 {
+        let lower = if windowed {
+            upper.saturating_sub(span)
+        } else {
+            0
+        };
+        let need = wanted - rows.len();
+        let found = window(
+            conn,
+            &filter,
+            limited,
+            upper,
+            lower,
+            i64::try_from(need).unwrap_or(i64::MAX),
+        )?;
+        // The next window is sized by the density seen so far (twice what it suggests), and
+        // at least four times wider, so a sparse inbox needs few queries.
+        let factor = if found.is_empty() {
+            8
+        } else {
+            i64::try_from((need - found.len()) * 2 / found.len())
+                .unwrap_or(i64::MAX)
+                .max(4)
+        };
+        rows.extend(found);
+        upper = lower;
+        span = span.saturating_mul(factor);
+    }
+    let more = rows.len() == wanted;
+    rows.truncate(wanted - 1);
+    let next = if more {
+        rows.last().map(|row| row.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// At most `limit` rows matching `filter` with `lower <= id < upper`, newest first (no lower
+/// bound for `lower <= 0`).
+fn window(
+    conn: &mut dyn Sql,
+    filter: &SqlFilter,
+    limited: bool,
+    upper: i64,
+    lower: i64,
+    limit: i64,
+) -> Result<Vec<ConversationRow>, ApiError> {
+    let backend = conn.backend();
+    let mut params: Vec<Value> = filter.params.iter().map(|p| Value::Int(*p)).collect();
+    // The filter's placeholders come first; ours follow in its numbering (PostgreSQL's `$n`).
+    let placeholder = |params: &mut Vec<Value>, value: i64| {
+        params.push(Value::Int(value));
+        match backend {
+            db::Backend::Sqlite => "?".to_owned(),
+            db::Backend::Postgres => format!("${}", params.len()),
+        }
+    };
+    let mut bounds = format!(" AND c.id < {}", placeholder(&mut params, upper));
+    if lower > 0 {
+        bounds.push_str(&format!(" AND c.id >= {}", placeholder(&mut params, lower)));
+    }
+    let limit = placeholder(&mut params, limit);
+    // The ids first (sorted as integers), then the rows and their participants for those
+    // alone: SQLite would otherwise read every matching row and its participants first.
     let query = format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {} ORDER BY c.id",
-        filter.sql
+        "SELECT {} FROM conversations c WHERE c.id IN (SELECT c.id FROM conversations c \
+         WHERE {}{bounds} ORDER BY c.id DESC LIMIT {limit}) ORDER BY c.id DESC",
+        db::conversation_columns_sql(backend),
+        filter.sql,
     );
-    let mut statement = conn.prepare(&query)?;
-    let rows = statement
-        .query_map(params_from_iter(&filter.params), db::conversation_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    // A limited inbox's best plan depends on the values (which groups, how wide a window):
+    // planned for them each time. Everything (the primary key backwards) keeps its cached plan.
+    let rows = if limited {
+        conn.query_planned(&query, &params)?
+    } else {
+        conn.query(&query, &params)?
+    };
+    Ok(rows
+        .iter()
+        .map(db::conversation_from_row)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// The body of `GET /api/conversations`.
@@ -131,25 +327,30 @@ pub struct Inbox {
     pub user: u64,
     /// The filter the query was built from, as the crate describes it.
     pub filter: String,
-    /// The conversations, ascending id.
+    /// This page's conversations, newest (highest id) first.
     pub conversations: Vec<ConversationView>,
+    /// The id to pass as `before` for the next page; `None` on the last page.
+    pub next: Option<i64>,
 }
 
-/// `GET /api/conversations`: the signed-in user's inbox.
+/// `GET /api/conversations?limit=N&before=ID`: a page of the signed-in user's inbox.
 ///
 /// # Errors
-/// 401, or a database error.
+/// 401, 400 for a bad `limit` or `before`, 503 or 500 for the database.
 pub async fn inbox(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let policy = app.policy();
-    let (rows, agent, policy) = app
+    let Query(query) = query.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let page = query.parse()?;
+    let policy = app.policy().await?;
+    let ((rows, next), agent, policy) = app
         .db
-        .run(move |conn| Ok((inbox_rows(conn, &policy, &agent)?, agent, policy)))
+        .run(move |conn| Ok((inbox_rows(conn, &policy, &agent, page)?, agent, policy)))
         .await?;
     let subject = agent.subject();
-    // One role lookup for the whole inbox.
+    // One role lookup for the whole page.
     let me = policy.resolve(subject);
     let body = Inbox {
         user: agent.id.0,
@@ -157,6 +358,7 @@ pub async fn inbox(
             .filter(&subject, Permissions::VIEW_CONVERSATIONS)
             .to_string(),
         conversations: rows.iter().map(|row| view(&policy, &me, row)).collect(),
+        next,
     };
     Ok(json::response(StatusCode::OK, &body))
 }
@@ -178,24 +380,26 @@ pub struct Message {
     pub time: String,
 }
 
-fn messages(conn: &Connection, conversation: i64) -> Result<Vec<Message>, ApiError> {
-    let mut statement = conn.prepare_cached(
+fn messages(conn: &mut dyn Sql, conversation: i64) -> Result<Vec<Message>, ApiError> {
+    let rows = conn.query(
         "SELECT id, conversation_id, kind, author_id, body, created_at FROM messages \
          WHERE conversation_id = ? ORDER BY id",
+        &[conversation.into()],
     )?;
-    let rows = statement
-        .query_map([conversation], |row| {
+    let messages = rows
+        .iter()
+        .map(|row| {
             Ok(Message {
-                id: row.get(0)?,
-                conversation: row.get(1)?,
-                kind: row.get(2)?,
-                author: row.get(3)?,
-                body: row.get(4)?,
-                time: crate::audit::utc(row.get(5)?),
+                id: row.int(0)?,
+                conversation: row.int(1)?,
+                kind: row.text(2)?,
+                author: row.int(3)?,
+                body: row.text(4)?,
+                time: crate::audit::utc(row.int(5)?),
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        })
+        .collect::<Result<Vec<_>, db::DbError>>()?;
+    Ok(messages)
 }
 
 /// The body of `GET /api/conversations/{id}`.
@@ -208,7 +412,7 @@ pub struct ConversationPage {
     pub messages: Vec<Message>,
 }
 
-fn load_or_404(conn: &Connection, id: i64) -> Result<ConversationRow, ApiError> {
+fn load_or_404(conn: &mut dyn Sql, id: i64) -> Result<ConversationRow, ApiError> {
     db::load_conversation(conn, id)?
         .ok_or_else(|| ApiError::not_found(format!("there is no conversation {id}")))
 }
@@ -234,7 +438,7 @@ pub async fn show(
     IdSegment(id): IdSegment,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let page = app
         .db
         .run(move |conn| {
@@ -270,20 +474,26 @@ async fn post_message(
     if body.trim().is_empty() {
         return Err(ApiError::invalid("the message body is empty"));
     }
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let message = app
         .db
         .run(move |conn| {
             let row = load_or_404(conn, id)?;
             require(&policy, &agent.subject(), permission, &row)?;
             let created = db::now();
-            conn.execute(
+            let inserted = conn.query_one(
                 "INSERT INTO messages (conversation_id, author_id, kind, body, created_at) \
-                 VALUES (?, ?, ?, ?, ?)",
-                params![id, sql_user(agent.id)?, kind, body, created],
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+                &[
+                    id.into(),
+                    sql_user(agent.id)?.into(),
+                    kind.into(),
+                    body.as_str().into(),
+                    created.into(),
+                ],
             )?;
             Ok(Message {
-                id: conn.last_insert_rowid(),
+                id: inserted.int(0)?,
                 conversation: id,
                 kind: kind.to_owned(),
                 author: sql_user(agent.id)?,
@@ -392,7 +602,7 @@ pub async fn assign(
     JsonBody(body): JsonBody<NewAssignee>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "conversation")?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let view = app
         .db
         .run(move |conn| {
@@ -412,17 +622,19 @@ pub async fn assign(
                     Some(user)
                 }
             };
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE conversations SET assignee_id = ? WHERE id = ?",
-                params![assignee, id],
-            )?;
-            tx.execute(
-                "INSERT INTO assignments (conversation_id, assignee_id, actor_id, created_at) \
-                 VALUES (?, ?, ?, ?)",
-                params![id, assignee, sql_user(agent.id)?, db::now()],
-            )?;
-            tx.commit()?;
+            let actor = sql_user(agent.id)?;
+            conn.transaction(|tx| {
+                tx.execute(
+                    "UPDATE conversations SET assignee_id = ? WHERE id = ?",
+                    &[assignee.into(), id.into()],
+                )?;
+                tx.execute(
+                    "INSERT INTO assignments (conversation_id, assignee_id, actor_id, created_at) \
+                     VALUES (?, ?, ?, ?)",
+                    &[id.into(), assignee.into(), actor.into(), db::now().into()],
+                )?;
+                Ok(())
+            })?;
             let row = load_or_404(conn, id)?;
             Ok(view(&policy, &policy.resolve(subject), &row))
         })
@@ -507,7 +719,7 @@ pub async fn agents(
     let text = query
         .permission
         .ok_or_else(|| ApiError::bad_request("name the permission: ?permission=reply"))?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let permissions = parse_permissions(&policy, &text)?;
     let body = app
         .db
@@ -521,22 +733,24 @@ pub async fn agents(
             )?;
             let filter = policy
                 .who_may(permissions, &row)
-                .to_sql(&agent_columns())
+                .to_sql_in(conn.dialect(), &agent_columns())
                 .map_err(|error| ApiError::internal(error.to_string()))?;
             let query = format!(
                 "SELECT a.id, a.name, a.role_id FROM users a WHERE {} ORDER BY a.id",
                 filter.sql
             );
-            let mut statement = conn.prepare(&query)?;
-            let agents = statement
-                .query_map(params_from_iter(&filter.params), |row| {
+            let params: Vec<Value> = filter.params.iter().map(|p| Value::Int(*p)).collect();
+            let agents = conn
+                .query(&query, &params)?
+                .iter()
+                .map(|row| {
                     Ok(AgentView {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        role: row.get(2)?,
+                        id: row.int(0)?,
+                        name: row.text(1)?,
+                        role: u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
                     })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+                })
+                .collect::<Result<Vec<_>, db::DbError>>()?;
             Ok(Agents {
                 conversation: id,
                 permission: permissions,

@@ -87,6 +87,11 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", reason)
     }
 
+    /// 503: the database cannot be reached right now; the same request may succeed later.
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)
+    }
+
     /// The same error with `details` attached.
     #[must_use]
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
@@ -117,12 +122,6 @@ impl From<Denied> for ApiError {
         let mut error = ApiError::forbidden(denied.to_string());
         error.details = details.map(|record| serde_json::json!({ "decision": record }));
         error
-    }
-}
-
-impl From<rusqlite::Error> for ApiError {
-    fn from(error: rusqlite::Error) -> Self {
-        ApiError::internal(format!("database error: {error}"))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `GET /`: a small server-rendered page to try the crate in a browser. No JavaScript: pick a
-//! user with a link, see their inbox with each conversation's buttons (disabled ones with the
-//! reason) and the roles with their grants. Everything interpolated is HTML-escaped.
+//! user with a link, see their inbox a page at a time (newest first, the API's keyset paging)
+//! with each conversation's buttons under the catalogue's labels (disabled ones with the
+//! reason), and the roles with their grants. Everything interpolated is HTML-escaped.
 
 use std::fmt::Write as _;
 
@@ -8,12 +9,11 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use helpdesk_policy::{Permissions, Policy, UserId};
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::conversations::{inbox_rows, view, ConversationView};
-use crate::db::{self, Agent};
+use crate::conversations::{inbox_rows, view, ConversationView, PageRequest};
+use crate::db::{self, Agent, Sql};
 use crate::error::ApiError;
 use crate::roles::RoleView;
 
@@ -33,50 +33,80 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The page's query: `?user=3` picks the user to look through.
+/// The page's query: `?user=3` picks the user to look through, `before` pages their inbox.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageQuery {
     /// The user to show, as typed (anything that is not a user shows the picker alone).
     pub user: Option<String>,
+    /// The `next` of the page before (as the API's `before`; a bad one is a 400).
+    pub before: Option<String>,
+}
+
+/// The users the picker lists: the first ones (the demo's); a generated database has
+/// thousands, and `?user=ID` reaches any of them.
+const PICKER_USERS: i64 = 12;
+
+struct Selected {
+    agent: Agent,
+    inbox: Vec<ConversationView>,
+    page: PageRequest,
+    next: Option<i64>,
 }
 
 struct PageData {
     users: Vec<Agent>,
     group_names: Vec<(u64, String)>,
-    selected: Option<(Agent, Vec<ConversationView>)>,
+    selected: Option<Selected>,
 }
 
-fn load(conn: &Connection, policy: &Policy, user: Option<i64>) -> Result<PageData, ApiError> {
-    let mut statement = conn.prepare("SELECT id FROM users ORDER BY id")?;
-    let ids = statement
-        .query_map([], |row| row.get::<_, i64>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
+fn load(
+    conn: &mut dyn Sql,
+    policy: &Policy,
+    user: Option<i64>,
+    page: PageRequest,
+) -> Result<PageData, ApiError> {
+    let ids = conn.query(
+        "SELECT id FROM users ORDER BY id LIMIT ?",
+        &[PICKER_USERS.into()],
+    )?;
     let mut users = Vec::new();
-    for id in ids.into_iter().filter_map(|id| UserId::try_from(id).ok()) {
-        users.extend(db::load_agent(conn, id)?);
+    for row in ids {
+        if let Ok(id) = UserId::try_from(row.int(0)?) {
+            users.extend(db::load_agent(conn, id)?);
+        }
     }
-    let mut statement = conn.prepare("SELECT id, name FROM groups ORDER BY id")?;
-    let group_names = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })?
-        .filter_map(|row| {
-            row.ok()
-                .and_then(|(id, name)| Some((u64::try_from(id).ok()?, name)))
-        })
-        .collect();
     let selected = match user.and_then(|id| UserId::try_from(id).ok()) {
         Some(id) => match db::load_agent(conn, id)? {
             Some(agent) => {
-                let rows = inbox_rows(conn, policy, &agent)?;
+                let (rows, next) = inbox_rows(conn, policy, &agent, page)?;
                 let me = policy.resolve(agent.subject());
-                let views = rows.iter().map(|row| view(policy, &me, row)).collect();
-                Some((agent, views))
+                let inbox = rows.iter().map(|row| view(policy, &me, row)).collect();
+                Some(Selected {
+                    agent,
+                    inbox,
+                    page,
+                    next,
+                })
             }
             None => None,
         },
         None => None,
     };
+    // Only the groups the page names.
+    let mut wanted: Vec<i64> = users
+        .iter()
+        .chain(selected.as_ref().map(|s| &s.agent))
+        .flat_map(|agent| agent.groups.iter().chain(agent.view_only.iter()))
+        .filter_map(|group| db::sql_id(group.0))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut group_names = Vec::new();
+    for id in wanted {
+        if let Some(row) = conn.query_opt("SELECT name FROM groups WHERE id = ?", &[id.into()])? {
+            group_names.push((u64::try_from(id).unwrap_or(0), row.text(0)?));
+        }
+    }
     Ok(PageData {
         users,
         group_names,
@@ -92,14 +122,20 @@ pub async fn page(
     State(app): State<App>,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let query = query.map(|Query(q)| q).ok();
     let user = query
-        .ok()
-        .and_then(|Query(q)| q.user)
+        .as_ref()
+        .and_then(|q| q.user.as_deref())
         .and_then(|text| text.trim().parse::<i64>().ok());
-    let policy = app.policy();
+    let page = crate::conversations::PageQuery {
+        limit: None,
+        before: query.and_then(|q| q.before),
+    }
+    .parse()?;
+    let policy = app.policy().await?;
     let (data, policy) = app
         .db
-        .run(move |conn| Ok((load(conn, &policy, user)?, policy)))
+        .run(move |conn| Ok((load(conn, &policy, user, page)?, policy)))
         .await?;
     let html = render(&policy, &data);
     Ok((
@@ -158,7 +194,7 @@ fn render(policy: &Policy, data: &PageData) -> String {
         let current = data
             .selected
             .as_ref()
-            .is_some_and(|(agent, _)| agent.id == user.id);
+            .is_some_and(|selected| selected.agent.id == user.id);
         let _ = writeln!(
             html,
             "<li{}><a href=\"/?user={}\">{}</a>: {}; groups: {}; view-only: {}</li>",
@@ -171,10 +207,16 @@ fn render(policy: &Policy, data: &PageData) -> String {
         );
     }
     html.push_str("</ul>\n");
-    if let Some((agent, inbox)) = &data.selected {
+    if let Some(Selected {
+        agent,
+        inbox,
+        page,
+        next,
+    }) = &data.selected
+    {
         let _ = writeln!(
             html,
-            "<h2>Inbox of {} ({})</h2>\n<p>{}</p>",
+            "<h2 id=\"inbox\">Inbox of {} ({})</h2>\n<p>{}</p>",
             escape(&agent.name),
             escape(&role_name(policy, agent)),
             escape(
@@ -191,10 +233,23 @@ fn render(policy: &Policy, data: &PageData) -> String {
                  <th>buttons</th></tr>\n",
             );
             for conversation in inbox {
-                render_conversation(&mut html, conversation);
+                render_conversation(&mut html, policy, conversation);
             }
             html.push_str("</table>\n");
         }
+        // Keyset paging, as the API: newest first, `next` is the following page's `before`.
+        html.push_str("<p class=\"paging\">");
+        if page.before.is_some() {
+            let _ = write!(html, "<a href=\"/?user={}\">Newest</a> ", agent.id);
+        }
+        if let Some(next) = next {
+            let _ = write!(
+                html,
+                "<a rel=\"next\" href=\"/?user={}&amp;before={next}\">Older</a>",
+                agent.id
+            );
+        }
+        html.push_str("</p>\n");
     }
     html.push_str("<h2>Roles</h2>\n<table><tr><th>id</th><th>role</th><th>grants</th></tr>\n");
     for role in policy.roles().map(|role| RoleView::of(policy, role)) {
@@ -218,10 +273,19 @@ fn render(policy: &Policy, data: &PageData) -> String {
     html
 }
 
-fn render_conversation(html: &mut String, conversation: &ConversationView) {
+/// The catalogue's label of a permission (`Reply` for `reply`), its name if it has none.
+fn label(policy: &Policy, permission: Permissions, name: &str) -> String {
+    policy
+        .vocabulary()
+        .info(permission)
+        .map_or_else(|| name.to_owned(), |info| info.label.to_string())
+}
+
+fn render_conversation(html: &mut String, policy: &Policy, conversation: &ConversationView) {
     let _ = write!(
         html,
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
+        "<tr data-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
+        conversation.id,
         conversation.id,
         escape(&conversation.subject),
         conversation
@@ -233,14 +297,21 @@ fn render_conversation(html: &mut String, conversation: &ConversationView) {
     );
     for button in crate::conversations::BUTTONS.each() {
         let name = button.permission_name().unwrap_or("unknown");
+        let shown = label(policy, button, name);
         if conversation.actions.contains(button) {
-            let _ = write!(html, "<button>{}</button>", escape(name));
+            let _ = write!(
+                html,
+                "<button name=\"{}\">{}</button>",
+                escape(name),
+                escape(&shown)
+            );
         } else if let Some(denied) = conversation.denied.iter().find(|d| d.permission == name) {
             let _ = write!(
                 html,
-                "<button disabled title=\"{reason}\">{name}</button>\
-                 <div class=\"why\">{name}: {reason}</div>",
+                "<button name=\"{name}\" disabled title=\"{reason}\">{shown}</button>\
+                 <div class=\"why\">{shown}: {reason}</div>",
                 name = escape(name),
+                shown = escape(&shown),
                 reason = escape(&denied.reason),
             );
         }

@@ -1,4 +1,4 @@
-//! A reference helpdesk backend: `helpdesk-policy` inside axum and SQLite.
+//! A reference helpdesk backend: `helpdesk-policy` inside axum, on SQLite or PostgreSQL.
 //!
 //! [`router`] builds the whole HTTP API over an [`App`]; `main.rs` only parses the command
 //! line and serves it. See `README.md` beside this package for the endpoints and how each one
@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod html;
 pub mod json;
+pub mod replica;
 pub mod roles;
 
 use axum::extract::DefaultBodyLimit;

@@ -9,7 +9,6 @@ use axum::response::Response;
 use helpdesk_policy::{
     Account, Permissions, Plan, Policy, Role, RoleId, Scope, Subject, UnmetRequirement, UserId,
 };
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -119,7 +118,7 @@ pub async fn permissions(
     State(app): State<App>,
     SignedIn(_): SignedIn,
 ) -> Result<Response, ApiError> {
-    let policy = app.policy();
+    let policy = app.policy().await?;
     Ok(json::response(
         StatusCode::OK,
         &json!({ "permissions": policy.vocabulary().catalogue() }),
@@ -131,7 +130,7 @@ pub async fn permissions(
 /// # Errors
 /// 401.
 pub async fn list(State(app): State<App>, SignedIn(_): SignedIn) -> Result<Response, ApiError> {
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let roles: Vec<RoleView> = policy
         .roles()
         .map(|role| RoleView::of(&policy, role))
@@ -153,7 +152,7 @@ pub async fn show(
     IdSegment(id): IdSegment,
 ) -> Result<Response, ApiError> {
     let id = role_id(&id)?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let body = role_body(&policy, id)?;
     Ok(json::with_etag(StatusCode::OK, policy.revision(), &body))
 }
@@ -199,7 +198,7 @@ pub async fn create(
     JsonBody(body): JsonBody<NewRole>,
 ) -> Result<Response, ApiError> {
     let expected = json::if_match(&headers)?;
-    require_role_editor(&app.policy(), &agent.subject())?;
+    require_role_editor(&*app.policy().await?, &agent.subject())?;
     let source = u32::try_from(body.source)
         .map(RoleId)
         .map_err(|_| ApiError::not_found(format!("there is no role {}", body.source)))?;
@@ -286,8 +285,8 @@ pub async fn patch(
 ) -> Result<Response, ApiError> {
     let id = role_id(&id)?;
     let expected = json::if_match(&headers)?.ok_or_else(ApiError::precondition_required)?;
-    require_role_editor(&app.policy(), &agent.subject())?;
-    let (grants, revoked) = parse_patch(&app.policy(), &body)?;
+    require_role_editor(&*app.policy().await?, &agent.subject())?;
+    let (grants, revoked) = parse_patch(&*app.policy().await?, &body)?;
     let ((), policy) = app
         .edit_policy(&agent, Some(expected), move |policy, actor| {
             if policy.role(id).is_none() {
@@ -346,7 +345,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let id = role_id(&id)?;
     let expected = json::if_match(&headers)?.ok_or_else(ApiError::precondition_required)?;
-    require_role_editor(&app.policy(), &agent.subject())?;
+    require_role_editor(&*app.policy().await?, &agent.subject())?;
     let ((), policy) = app
         .edit_policy(&agent, Some(expected), move |policy, actor| {
             policy.delete_role(actor, id)?;
@@ -356,12 +355,14 @@ pub async fn delete(
     let holders = app
         .db
         .run(move |conn| {
-            let mut statement =
-                conn.prepare("SELECT id FROM users WHERE role_id = ? ORDER BY id")?;
-            let ids = statement
-                .query_map([i64::from(id.0)], |row| row.get::<_, i64>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(ids)
+            let rows = conn.query(
+                "SELECT id FROM users WHERE role_id = ? ORDER BY id",
+                &[i64::from(id.0).into()],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|row| row.int(0))
+                .collect::<Result<Vec<_>, _>>()?)
         })
         .await?;
     Ok(json::with_etag(
@@ -390,7 +391,11 @@ pub async fn set_plan(
     JsonBody(body): JsonBody<NewPlan>,
 ) -> Result<Response, ApiError> {
     let expected = json::if_match(&headers)?.ok_or_else(ApiError::precondition_required)?;
-    require_account(&app.policy(), &agent.subject(), Permissions::MANAGE_ACCOUNT)?;
+    require_account(
+        &*app.policy().await?,
+        &agent.subject(),
+        Permissions::MANAGE_ACCOUNT,
+    )?;
     let ((), policy) = app
         .edit_policy(&agent, Some(expected), move |policy, _| {
             policy.set_plan(body.plan)?;
@@ -423,7 +428,7 @@ pub async fn set_user_role(
     JsonBody(body): JsonBody<NewUserRole>,
 ) -> Result<Response, ApiError> {
     let user = path_id(&id, "user")?;
-    let policy = app.policy();
+    let policy = app.policy().await?;
     let answer = app
         .db
         .run(move |conn| {
@@ -460,13 +465,13 @@ pub async fn set_user_role(
                     "after": new_role.id().0,
                 }),
             };
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE users SET role_id = ? WHERE id = ?",
-                params![i64::from(new_role.id().0), user],
-            )?;
-            audit::insert(&tx, agent.id, policy.revision(), &[record])?;
-            tx.commit()?;
+            conn.transaction(|tx| {
+                tx.execute(
+                    "UPDATE users SET role_id = ? WHERE id = ?",
+                    &[i64::from(new_role.id().0).into(), user.into()],
+                )?;
+                audit::insert(tx, agent.id, policy.revision(), &[record])
+            })?;
             Ok(json!({
                 "user": user,
                 "name": target.name,
@@ -484,7 +489,7 @@ fn widens(policy: &Policy, old: RoleId, new: &Role) -> bool {
     let old = policy.role(old);
     new.grants().any(|(permission, scope)| {
         old.and_then(|role| role.scope_of(permission))
-            .map_or(true, |held| held < scope)
+            .is_none_or(|held| held < scope)
     })
 }
 
@@ -496,7 +501,11 @@ pub async fn audit_log(
     State(app): State<App>,
     SignedIn(agent): SignedIn,
 ) -> Result<Response, ApiError> {
-    require_account(&app.policy(), &agent.subject(), Permissions::MANAGE_ACCOUNT)?;
+    require_account(
+        &*app.policy().await?,
+        &agent.subject(),
+        Permissions::MANAGE_ACCOUNT,
+    )?;
     let entries = app.db.run(move |conn| audit::list(conn)).await?;
     Ok(json::response(
         StatusCode::OK,

@@ -3,14 +3,16 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
-use helpdesk_server::{db, router, App};
+use helpdesk_server::router;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// A fresh server over an in-memory database with the demo data.
-pub fn demo() -> Router {
-    let conn = db::open(None).expect("in-memory database");
-    router(App::new(conn).expect("policy loads"))
+pub use super::backend::{fresh, Store};
+
+/// A fresh server over a new database with the demo data (SQLite in memory, or a new
+/// PostgreSQL database); `None` when this backend's tests are skipped (no PostgreSQL here).
+pub async fn demo() -> Option<Router> {
+    Some(router(fresh(0).await?))
 }
 
 /// An answer: status, headers and body (as JSON when it parses, else `Value::Null`).
@@ -128,11 +130,37 @@ pub fn strings(list: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// The inbox ids of a user.
+/// The inbox ids of a user, ascending: every page of two (newest first) walked through by
+/// `next`, each page checked to be in order and to continue the one before.
 pub async fn inbox(app: &Router, user: i64) -> Vec<i64> {
-    let reply = get(app, "/api/conversations", user).await;
-    reply.expect(200, None);
-    ids(&reply.json["conversations"])
+    let mut all: Vec<i64> = Vec::new();
+    let mut uri = "/api/conversations?limit=2".to_owned();
+    loop {
+        let reply = get(app, &uri, user).await;
+        reply.expect(200, None);
+        let page = ids(&reply.json["conversations"]);
+        assert!(page.len() <= 2, "{}", reply.text);
+        assert!(
+            page.windows(2).all(|w| w[0] > w[1]),
+            "not newest first: {page:?}"
+        );
+        if let (Some(last), Some(first)) = (all.last(), page.first()) {
+            assert!(first < last, "pages overlap: {all:?} then {page:?}");
+        }
+        all.extend(&page);
+        match reply.json["next"].as_i64() {
+            Some(next) => {
+                assert_eq!(page.last(), Some(&next), "next is the page's last id");
+                uri = format!("/api/conversations?limit=2&before={next}");
+            }
+            None => {
+                assert!(reply.json["next"].is_null(), "{}", reply.text);
+                break;
+            }
+        }
+    }
+    all.reverse();
+    all
 }
 
 /// The current revision's ETag.

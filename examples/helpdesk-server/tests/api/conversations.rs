@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::*;
+use super::common::*;
 
 const CONVERSATION_BUTTONS: [&str; 6] = [
     "view_conversations",
@@ -15,7 +15,7 @@ const CONVERSATION_BUTTONS: [&str; 6] = [
 
 #[tokio::test]
 async fn each_demo_users_inbox_is_what_they_may_view() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     assert_eq!(inbox(&app, ADA).await, [1, 2, 3, 4, 5, 6]);
     assert_eq!(inbox(&app, BEN).await, [1, 2, 3, 4, 5, 6]);
     assert_eq!(inbox(&app, CLEO).await, [1, 2, 3, 4, 5, 6]);
@@ -28,17 +28,18 @@ async fn each_demo_users_inbox_is_what_they_may_view() {
 
 #[tokio::test]
 async fn inbox_rows_carry_group_assignee_participants_and_the_filter() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let reply = get(&app, "/api/conversations", EVE).await;
     reply.expect(200, None);
     let rows = &reply.json["conversations"];
-    assert_eq!(rows[0]["id"], 3);
-    assert_eq!(rows[0]["group"], 3);
-    assert_eq!(rows[0]["assignee"], 5);
-    assert_eq!(rows[1]["id"], 5);
-    assert_eq!(rows[1]["group"], json!(null));
-    assert_eq!(rows[1]["assignee"], json!(null));
-    assert_eq!(rows[1]["participants"], json!([5]));
+    assert_eq!(rows[1]["id"], 3);
+    assert_eq!(rows[1]["group"], 3);
+    assert_eq!(rows[1]["assignee"], 5);
+    assert_eq!(rows[0]["id"], 5);
+    assert_eq!(rows[0]["group"], json!(null));
+    assert_eq!(rows[0]["assignee"], json!(null));
+    assert_eq!(rows[0]["participants"], json!([5]));
+    assert_eq!(reply.json["next"], json!(null));
     assert_eq!(
         reply.json["filter"],
         "conversations assigned to user 5, or with user 5 among the participants"
@@ -47,7 +48,7 @@ async fn inbox_rows_carry_group_assignee_participants_and_the_filter() {
 
 #[tokio::test]
 async fn buttons_per_demo_user() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let actions = |reply: &Reply| -> Vec<String> {
         strings(&reply.json["actions"])
             .into_iter()
@@ -117,7 +118,7 @@ async fn buttons_per_demo_user() {
 
 #[tokio::test]
 async fn a_conversation_the_user_may_not_view_is_403_with_the_reason() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     get(&app, "/api/conversations/1", FINN)
         .await
         .expect(403, Some("forbidden"));
@@ -151,7 +152,7 @@ async fn a_conversation_the_user_may_not_view_is_403_with_the_reason() {
 
 #[tokio::test]
 async fn missing_negative_huge_and_malformed_conversation_ids() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     get(&app, "/api/conversations/7", ADA)
         .await
         .expect(404, Some("not_found"));
@@ -198,7 +199,7 @@ async fn missing_negative_huge_and_malformed_conversation_ids() {
 
 #[tokio::test]
 async fn replies_and_notes_are_stored_or_refused_with_the_reason() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let reply = send(
         &app,
         "POST",
@@ -280,7 +281,7 @@ async fn replies_and_notes_are_stored_or_refused_with_the_reason() {
 
 #[tokio::test]
 async fn a_view_only_agent_may_add_notes_but_not_replies() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let note = send(
         &app,
         "POST",
@@ -306,7 +307,7 @@ async fn a_view_only_agent_may_add_notes_but_not_replies() {
 
 #[tokio::test]
 async fn assigning_needs_assign_conversation_and_an_eligible_assignee() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     // Eve: Restricted reply, full member of group 1.
     let reply = send(
         &app,
@@ -439,7 +440,7 @@ async fn picker(app: &axum::Router, conversation: i64, permission: &str) -> Vec<
 
 #[tokio::test]
 async fn pickers_list_the_agents_who_may() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     assert_eq!(picker(&app, 1, "view_conversations").await, [1, 2, 3, 4]);
     assert_eq!(picker(&app, 1, "reply").await, [1, 2, 3, 4]);
     assert_eq!(picker(&app, 2, "view_conversations").await, [1, 2, 3, 4]);

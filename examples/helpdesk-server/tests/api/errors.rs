@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn unknown_or_missing_users_get_401() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     for user in [
         None,
         Some("77"),
@@ -56,7 +56,7 @@ async fn unknown_or_missing_users_get_401() {
 
 #[tokio::test]
 async fn malformed_json_is_400_with_the_json_error_body() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     for body in [
         "{",
         "not json",
@@ -115,7 +115,7 @@ async fn malformed_json_is_400_with_the_json_error_body() {
 
 #[tokio::test]
 async fn bodies_over_64_kib_are_413() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let big = json!({"body": "x".repeat(64 * 1024)}).to_string();
     let reply = call(
         &app,
@@ -154,7 +154,7 @@ async fn bodies_over_64_kib_are_413() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     get(&app, "/api/nothing", ADA)
         .await
         .expect(404, Some("not_found"));
@@ -165,7 +165,7 @@ async fn unknown_routes_and_methods_answer_json() {
 
 #[tokio::test]
 async fn the_page_shows_users_inbox_buttons_reasons_and_roles_escaped() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let tag = etag(&app).await;
     let hostile = "<script>alert(\"x\")</script> & co";
     let created = call(
@@ -188,9 +188,14 @@ async fn the_page_shows_users_inbox_buttons_reasons_and_roles_escaped() {
         assert!(html.contains(&format!(">{name}</a>")), "{name} missing");
     }
     assert!(html.contains("Inbox of Dev"));
-    assert!(html.contains("<button>reply</button>"));
-    assert!(html.contains("<button disabled title=\"denied: role &quot;Sales User&quot; does not grant assign_conversation\">assign_conversation</button>"));
+    // The catalogue's labels on the buttons, the permission's name beside.
+    assert!(html.contains("<button name=\"reply\">Reply</button>"));
+    assert!(html.contains("<button name=\"assign_conversation\" disabled title=\"denied: role &quot;Sales User&quot; does not grant assign_conversation\">Assign conversations</button>"));
+    assert!(!html.contains(">reply</button>"));
     assert!(html.contains("Support Agent"));
+    // A bad `before` is the API's 400; paging itself is tested in `paging` and in a browser.
+    let bad = call(&app, "GET", "/?user=4&before=-3", None, None, None).await;
+    bad.expect(400, Some("bad_request"));
     // Without a user, or an unknown one, the picker alone.
     let page = call(&app, "GET", "/?user=%3Cb%3E", None, None, None).await;
     assert_eq!(page.status, 200);

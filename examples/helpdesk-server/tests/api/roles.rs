@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::*;
+use super::common::*;
 
 async fn clone_intern(app: &axum::Router) -> Reply {
     let reply = send(
@@ -20,7 +20,7 @@ async fn clone_intern(app: &axum::Router) -> Reply {
 
 #[tokio::test]
 async fn the_catalogue_lists_the_twenty_permissions() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let reply = get(&app, "/api/permissions", FINN).await;
     reply.expect(200, None);
     let list = reply.json["permissions"].as_array().unwrap();
@@ -38,7 +38,7 @@ async fn the_catalogue_lists_the_twenty_permissions() {
 
 #[tokio::test]
 async fn roles_carry_grants_descriptions_and_the_revision() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let reply = get(&app, "/api/roles", CLEO).await;
     reply.expect(200, None);
     assert_eq!(reply.etag(), Some("\"0\""));
@@ -77,7 +77,7 @@ async fn roles_carry_grants_descriptions_and_the_revision() {
 
 #[tokio::test]
 async fn cloning_a_role() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let reply = send(
         &app,
         "POST",
@@ -157,7 +157,7 @@ async fn cloning_a_role() {
 
 #[tokio::test]
 async fn a_plan_without_custom_roles_answers_402() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let tag = etag(&app).await;
     let reply = edit(
         &app,
@@ -209,7 +209,7 @@ async fn a_plan_without_custom_roles_answers_402() {
 
 #[tokio::test]
 async fn patching_a_role_all_or_nothing_with_if_match() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let created = clone_intern(&app).await;
     let tag = created.etag().unwrap().to_owned();
 
@@ -366,7 +366,7 @@ async fn patching_a_role_all_or_nothing_with_if_match() {
 
 #[tokio::test]
 async fn a_patch_leaving_requirements_unmet_is_422_naming_them() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let tag = clone_intern(&app).await.etag().unwrap().to_owned();
     let reply = edit(
         &app,
@@ -436,7 +436,7 @@ async fn a_patch_leaving_requirements_unmet_is_422_naming_them() {
 
 #[tokio::test]
 async fn two_concurrent_edits_from_one_revision_give_one_200_and_one_409() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let tag = clone_intern(&app).await.etag().unwrap().to_owned();
     let (a, b) = tokio::join!(
         edit(
@@ -471,7 +471,7 @@ async fn two_concurrent_edits_from_one_revision_give_one_200_and_one_409() {
 
 #[tokio::test]
 async fn deleting_a_role_with_if_match_and_its_holders_are_denied() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let tag = clone_intern(&app).await.etag().unwrap().to_owned();
     send(&app, "PUT", "/api/users/3/role", ADA, json!({"role": 100}))
         .await
@@ -531,7 +531,7 @@ async fn deleting_a_role_with_if_match_and_its_holders_are_denied() {
 
 #[tokio::test]
 async fn users_roles_go_through_check_assignment() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     clone_intern(&app).await;
     let reply = send(&app, "PUT", "/api/users/3/role", ADA, json!({"role": 100})).await;
     reply.expect(200, None);
@@ -588,7 +588,7 @@ async fn users_roles_go_through_check_assignment() {
 
 #[tokio::test]
 async fn the_audit_log_lists_every_stored_change_newest_first() {
-    let app = demo();
+    let Some(app) = demo().await else { return };
     let tag = clone_intern(&app).await.etag().unwrap().to_owned();
     edit(
         &app,
@@ -685,14 +685,11 @@ async fn the_audit_log_lists_every_stored_change_newest_first() {
 
 #[tokio::test]
 async fn a_restart_on_the_same_database_file_keeps_roles_and_audit() {
-    let path = std::env::temp_dir().join(format!("helpdesk-server-test-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let open = || {
-        let conn = helpdesk_server::db::open(Some(&path)).expect("database file");
-        helpdesk_server::router(helpdesk_server::App::new(conn).expect("policy loads"))
+    let Some(store) = Store::new("restart").await else {
+        return;
     };
     let (roles, audit) = {
-        let app = open();
+        let app = store.open().await;
         let tag = clone_intern(&app).await.etag().unwrap().to_owned();
         edit(
             &app,
@@ -718,7 +715,7 @@ async fn a_restart_on_the_same_database_file_keeps_roles_and_audit() {
             get(&app, "/api/audit", ADA).await,
         )
     };
-    let app = open();
+    let app = store.open().await;
     let again = get(&app, "/api/roles", ADA).await;
     assert_eq!(again.json, roles.json);
     assert_eq!(again.etag(), roles.etag());
@@ -740,22 +737,14 @@ async fn a_restart_on_the_same_database_file_keeps_roles_and_audit() {
     .await;
     next.expect(201, None);
     assert_eq!(next.json["id"], 101);
-    drop(app);
-    let _ = std::fs::remove_file(&path);
 }
 
 #[tokio::test]
-async fn two_servers_on_one_database_file_never_overwrite_each_other() {
-    let path = std::env::temp_dir().join(format!(
-        "helpdesk-server-test-cas-{}.db",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&path);
-    let open = || {
-        let conn = helpdesk_server::db::open(Some(&path)).expect("database file");
-        helpdesk_server::router(helpdesk_server::App::new(conn).expect("policy loads"))
+async fn two_servers_on_one_database_never_overwrite_each_other() {
+    let Some(store) = Store::new("cas").await else {
+        return;
     };
-    let (one, two) = (open(), open());
+    let (one, two) = (store.open().await, store.open().await);
     let tag = etag(&two).await;
     let first = send(
         &one,
@@ -784,6 +773,4 @@ async fn two_servers_on_one_database_file_never_overwrite_each_other() {
     assert_eq!(roles.json["roles"].as_array().unwrap().len(), 10);
     let audit = get(&two, "/api/audit", ADA).await;
     assert_eq!(audit.json["entries"].as_array().unwrap().len(), 1);
-    drop((one, two));
-    let _ = std::fs::remove_file(&path);
 }

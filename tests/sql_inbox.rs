@@ -1,18 +1,24 @@
-//! Proof on a real database: the rows a rendered filter returns from SQLite are exactly the
-//! conversations `check` allows, for 10,000 random conversations and many random subjects
-//! (with full and view-only groups), built-in and custom roles, and permission sets. The data come from a deterministic PRNG
-//! (splitmix64, in `tests/common`), so every run tests the same data.
+//! Proof on real databases: the rows a rendered filter returns are exactly the conversations
+//! `check` allows, for 10,000 random conversations and many random subjects (with full and
+//! view-only groups), built-in and custom roles, and permission sets; on SQLite (the standard
+//! rendering) and on PostgreSQL (its own rendering, and the standard one with numbered
+//! placeholders). The data come from a deterministic PRNG (splitmix64, in `tests/common`), so
+//! every run tests the same data.
 
 mod common;
+#[path = "support/sql_db.rs"]
+mod sql_db;
+#[path = "support/postgres.rs"]
+mod temp_postgres;
 
 use std::collections::HashSet;
 
 use common::Rng;
 use helpdesk_policy::{
     BuiltInRole, ConversationFilter, GroupId, ParticipantsTable, Permissions, Plan, Policy,
-    Resource, RoleId, Scope, SqlColumns, SqlError, Subject, UserId,
+    Resource, RoleId, Scope, SqlColumns, SqlDialect, SqlError, Subject, UserId,
 };
-use rusqlite::{params, params_from_iter, Connection};
+use sql_db::{rendered, with_each_database, Db, Rendering, Value};
 
 const CONVERSATIONS: i64 = 10_000;
 const USERS: u64 = 60;
@@ -71,70 +77,68 @@ fn random_rows(rng: &mut Rng, count: i64) -> Vec<Row> {
         .collect()
 }
 
-fn database(rows: &[Row]) -> Connection {
-    let mut db = Connection::open_in_memory().unwrap();
-    db.execute_batch(
+fn load(db: &mut Db, rows: &[Row]) {
+    db.create(
         "CREATE TABLE conversations (
-             id INTEGER PRIMARY KEY,
-             group_id INTEGER,
-             assignee_id INTEGER
+             id {INT} PRIMARY KEY,
+             group_id {INT},
+             assignee_id {INT}
          );
-         -- Its own surrogate `id` too: an unqualified outer `id` in the subquery would read it.
+         -- Its own surrogate `id` too: a subquery reading an unqualified `id` would read it.
          CREATE TABLE conversation_participants (
-             id INTEGER PRIMARY KEY,
-             conversation_id INTEGER NOT NULL REFERENCES conversations (id),
-             user_id INTEGER NOT NULL
+             id {ID},
+             conversation_id {INT} NOT NULL REFERENCES conversations (id),
+             user_id {INT} NOT NULL
          );
          CREATE INDEX conversations_group ON conversations (group_id);
          CREATE INDEX conversations_assignee ON conversations (assignee_id);
-         CREATE INDEX participants_by_conversation
-             ON conversation_participants (conversation_id, user_id);",
-    )
-    .unwrap();
-    let tx = db.transaction().unwrap();
-    {
-        let mut conversation = tx
-            .prepare("INSERT INTO conversations (id, group_id, assignee_id) VALUES (?, ?, ?)")
-            .unwrap();
-        let mut participant = tx
-            .prepare(
-                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?, ?)",
-            )
-            .unwrap();
-        for row in rows {
-            conversation
-                .execute(params![row.id, row.group_id, row.assignee_id])
-                .unwrap();
-            for user in &row.participants {
-                participant.execute(params![row.id, user]).unwrap();
-            }
-        }
-    }
-    tx.commit().unwrap();
-    db
+         CREATE INDEX participants_by_user
+             ON conversation_participants (user_id, conversation_id);",
+    );
+    let conversations: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                Value::Int(Some(row.id)),
+                Value::Int(row.group_id),
+                Value::Int(row.assignee_id),
+            ]
+        })
+        .collect();
+    db.insert(
+        "conversations",
+        &["id", "group_id", "assignee_id"],
+        &conversations,
+    );
+    let participants: Vec<Vec<Value>> = rows
+        .iter()
+        .flat_map(|row| {
+            row.participants
+                .iter()
+                .map(|&user| vec![Value::Int(Some(row.id)), Value::Int(Some(user))])
+        })
+        .collect();
+    db.insert(
+        "conversation_participants",
+        &["conversation_id", "user_id"],
+        &participants,
+    );
+    db.analyze();
 }
 
 /// The ids the rendered filter selects, in id order.
-fn select(db: &Connection, filter: &ConversationFilter<'_>, columns: &SqlColumns<'_>) -> Vec<i64> {
-    let sql = filter.to_sql(columns).unwrap();
-    assert!(!sql.sql.contains("IN ()"), "{}", sql.sql);
-    assert_eq!(
-        sql.sql.matches('?').count(),
-        sql.params.len(),
-        "{}",
-        sql.sql
-    );
+fn select(
+    db: &mut Db,
+    rendering: Rendering,
+    filter: &ConversationFilter<'_>,
+    columns: &SqlColumns<'_>,
+) -> Vec<i64> {
+    let sql = rendered(rendering, |dialect| filter.to_sql_in(dialect, columns));
     let query = format!(
         "SELECT c.id FROM conversations c WHERE {} ORDER BY c.id",
         sql.sql
     );
-    let mut statement = db.prepare_cached(&query).unwrap();
-    let ids = statement
-        .query_map(params_from_iter(&sql.params), |row| row.get(0))
-        .unwrap()
-        .collect::<Result<Vec<i64>, _>>()
-        .unwrap();
-    ids
+    db.ids(&query, &sql.params)
 }
 
 const PARTICIPANTS: ParticipantsTable<'static> = ParticipantsTable {
@@ -265,7 +269,7 @@ struct Seen {
 /// Asserts that the query rendered for `subject` and `permissions` selects exactly the rows
 /// `check` allows (and that `matches` agrees with `check` on each); returns the filter.
 fn assert_agrees<'a>(
-    db: &Connection,
+    db: &mut Db,
     rows: &[Row],
     policy: &Policy,
     subject: &Subject<'a>,
@@ -282,25 +286,56 @@ fn assert_agrees<'a>(
         })
         .map(|row| row.id)
         .collect();
-    let selected = select(db, &filter, columns);
+    for &rendering in db.renderings() {
+        let selected = select(db, rendering, &filter, columns);
+        assert_same(
+            subject,
+            permissions,
+            &filter,
+            rendering,
+            &selected,
+            &allowed,
+        );
+    }
+    filter
+}
+
+fn assert_same(
+    subject: &Subject<'_>,
+    permissions: Permissions,
+    filter: &ConversationFilter<'_>,
+    rendering: Rendering,
+    selected: &[i64],
+    allowed: &[i64],
+) {
     if selected != allowed {
         let selected: HashSet<i64> = selected.iter().copied().collect();
         let allowed: HashSet<i64> = allowed.iter().copied().collect();
         let extra: Vec<_> = selected.difference(&allowed).take(5).collect();
         let missing: Vec<_> = allowed.difference(&selected).take(5).collect();
         panic!(
-            "subject {subject:?}, {permissions:?}, filter {filter:?}: \
+            "subject {subject:?}, {permissions:?}, filter {filter:?}, {rendering:?}: \
              selected but denied {extra:?}, allowed but not selected {missing:?}"
         );
     }
-    filter
 }
 
 #[test]
-fn rendered_queries_return_exactly_what_check_allows() {
+fn rendered_queries_return_exactly_what_check_allows_on_sqlite() {
+    prove_inbox(&mut Db::sqlite());
+}
+
+#[test]
+fn rendered_queries_return_exactly_what_check_allows_on_postgres() {
+    if let Some(mut db) = Db::postgres("inbox_proof") {
+        prove_inbox(&mut db);
+    }
+}
+
+fn prove_inbox(db: &mut Db) {
     let mut rng = Rng(0x5EED_F1DE);
     let rows = random_rows(&mut rng, CONVERSATIONS);
-    let db = database(&rows);
+    load(db, &rows);
     let mut policy = Policy::new(Plan::Enterprise);
     let roles = roles(&mut policy, &mut rng);
     let sets = permission_sets();
@@ -368,7 +403,7 @@ fn rendered_queries_return_exactly_what_check_allows() {
             ][n % 4],
         ];
         for permissions in permission_sets {
-            let filter = assert_agrees(&db, &rows, &policy, &subject, permissions, columns);
+            let filter = assert_agrees(db, &rows, &policy, &subject, permissions, columns);
             match filter {
                 ConversationFilter::Everything => seen.everything += 1,
                 ConversationFilter::Nothing => seen.nothing += 1,
@@ -401,40 +436,112 @@ fn rendered_queries_return_exactly_what_check_allows() {
 }
 
 #[test]
-fn an_unqualified_id_is_refused_because_the_subquery_would_misread_it() {
-    let mut rng = Rng(7);
-    let rows = random_rows(&mut rng, 2_000);
-    let db = database(&rows);
-    let filter = ConversationFilter::TakenUpBy {
-        user: UserId(5),
-        groups: &[],
-        view_only: &[],
-    };
-    let unqualified = SqlColumns {
-        id: "id",
-        ..COLUMN_SETS[1]
-    };
-    assert_eq!(
-        filter.to_sql(&unqualified),
-        Err(SqlError::UnqualifiedId("id".to_owned()))
-    );
-    // Written by hand, the unqualified `id` is the participants row's own id inside the
-    // subquery, and the query returns other rows than `check` allows.
-    let good = filter.to_sql(&COLUMN_SETS[1]).unwrap();
-    let misread = good.sql.replace("= c.id", "= id");
-    let query = format!("SELECT c.id FROM conversations c WHERE {misread} ORDER BY c.id");
-    let mut statement = db.prepare(&query).unwrap();
-    let wrong: Vec<i64> = statement
-        .query_map(params_from_iter(&good.params), |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_ne!(wrong, select(&db, &filter, &COLUMN_SETS[1]));
+fn any_id_qualifier_or_none_selects_the_same_rows() {
+    with_each_database("inbox_qualifiers", |db| {
+        // The participants subquery reads nothing of the outer query, so the id column may be
+        // unqualified, or qualified by the subquery's own alias `p`, and still mean the outer
+        // row.
+        let mut rng = Rng(7);
+        let rows = random_rows(&mut rng, 2_000);
+        load(db, &rows);
+        let filter = ConversationFilter::TakenUpBy {
+            user: UserId(5),
+            groups: &[GroupId(3)],
+            view_only: &[],
+        };
+        for &rendering in db.renderings() {
+            let expected = select(db, rendering, &filter, &COLUMN_SETS[1]);
+            assert!(!expected.is_empty());
+            for (from, id) in [
+                ("conversations", "id"),
+                ("conversations", "conversations.id"),
+                ("conversations p", "p.id"),
+            ] {
+                let columns = SqlColumns {
+                    id,
+                    ..COLUMN_SETS[1]
+                };
+                let sql = rendered(rendering, |dialect| filter.to_sql_in(dialect, &columns));
+                let query = format!("SELECT {id} FROM {from} WHERE {} ORDER BY {id}", sql.sql);
+                assert_eq!(db.ids(&query, &sql.params), expected, "{id} {rendering:?}");
+            }
+        }
+    });
+}
+
+#[test]
+fn keyset_pages_give_every_allowed_row_once_newest_first() {
+    with_each_database("inbox_pages", |db| {
+        let mut rng = Rng(0x9A6E);
+        let rows = random_rows(&mut rng, 3_000);
+        load(db, &rows);
+        let policy = Policy::new(Plan::Pro);
+        let groups = [GroupId(3), GroupId(11), GroupId(4)];
+        let view_only = [GroupId(20)];
+        let subjects = [
+            Subject::new(UserId(5), BuiltInRole::SalesUser.id(), &groups),
+            Subject::new(UserId(5), BuiltInRole::SalesUser.id(), &groups)
+                .with_view_only(&view_only),
+            Subject::new(UserId(9), BuiltInRole::RestrictedUser.id(), &[]),
+            Subject::new(UserId(9), BuiltInRole::SupportAgent.id(), &[]),
+        ];
+        let mut pages_read = 0;
+        for subject in &subjects {
+            let filter = policy.filter(subject, Permissions::VIEW_CONVERSATIONS);
+            let mut expected: Vec<i64> = rows
+                .iter()
+                .filter(|row| {
+                    policy
+                        .check(subject, Permissions::VIEW_CONVERSATIONS, *row)
+                        .is_allowed()
+                })
+                .map(|row| row.id)
+                .collect();
+            expected.reverse();
+            assert!(expected.len() > 60, "{subject:?}: {}", expected.len());
+            for &rendering in db.renderings() {
+                // The host's own conditions bind first (a status, then the cursor), the
+                // fragment after them: `to_sql_from` numbers its placeholders from `$3`.
+                let sql = match rendering {
+                    Rendering::Sqlite => filter.to_sql(&COLUMN_SETS[0]).unwrap(),
+                    Rendering::Postgres => filter
+                        .to_sql_from(SqlDialect::Postgres, &COLUMN_SETS[0], 3)
+                        .unwrap(),
+                };
+                let (status, cursor) = match rendering {
+                    Rendering::Sqlite => ("?", "?"),
+                    Rendering::Postgres => ("$1", "$2"),
+                };
+                let query = format!(
+                    "SELECT c.id FROM conversations c WHERE c.id > {status} AND c.id < {cursor} \
+                     AND {} ORDER BY c.id DESC LIMIT 50",
+                    sql.sql
+                );
+                let mut seen: Vec<i64> = Vec::new();
+                let mut before = i64::MAX;
+                loop {
+                    let mut params = vec![0, before];
+                    params.extend(&sql.params);
+                    let page = db.ids(&query, &params);
+                    pages_read += 1;
+                    assert!(page.len() <= 50);
+                    seen.extend(&page);
+                    match page.last() {
+                        Some(&last) if page.len() == 50 => before = last,
+                        _ => break,
+                    }
+                }
+                assert_eq!(seen, expected, "{subject:?} {rendering:?}");
+            }
+        }
+        assert!(pages_read > 20, "{pages_read}");
+    });
 }
 
 #[test]
 fn hostile_identifiers_never_reach_the_database() {
-    let db = database(&[]);
+    let mut db = Db::sqlite();
+    load(&mut db, &[]);
     let filter = ConversationFilter::TakenUpBy {
         user: UserId(5),
         groups: &[GroupId(1)],
@@ -450,18 +557,17 @@ fn hostile_identifiers_never_reach_the_database() {
             group: bad,
             ..COLUMN_SETS[0]
         };
-        assert_eq!(
-            filter.to_sql(&columns),
-            Err(SqlError::InvalidIdentifier(bad.to_owned()))
-        );
-        assert_eq!(
-            ConversationFilter::Everything.to_sql(&columns),
-            Err(SqlError::InvalidIdentifier(bad.to_owned())),
-            "checked whatever the filter"
-        );
+        for dialect in [SqlDialect::Sqlite, SqlDialect::Postgres] {
+            assert_eq!(
+                filter.to_sql_in(dialect, &columns),
+                Err(SqlError::InvalidIdentifier(bad.to_owned()))
+            );
+            assert_eq!(
+                ConversationFilter::Everything.to_sql_in(dialect, &columns),
+                Err(SqlError::InvalidIdentifier(bad.to_owned())),
+                "checked whatever the filter"
+            );
+        }
     }
-    let count: i64 = db
-        .query_row("SELECT count(*) FROM conversations", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(db.ids("SELECT count(*) FROM conversations", &[]), [0]);
 }

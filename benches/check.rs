@@ -9,17 +9,18 @@
 //! Run: `cargo bench --bench check` (the measured tables live in `benches/README.md`). Groups:
 //! - `scope/<case>/<n> groups`: `check` at each scope for a user in 1, 8 and 1,000 groups, the
 //!   same check through the subject resolved once (`crate resolved`: no role lookup, like the
-//!   baseline's per-user mask), and `allowed` (every permission at once) for the same subject
-//!   and conversation;
+//!   baseline's per-user mask), `allows` (the verdict alone) through the policy and through
+//!   the resolved subject, and `allowed` (every permission at once) for the same subject and
+//!   conversation;
 //! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles (the last created,
 //!   and a random one per call, also resolved beforehand like the baseline's 4,096 users),
-//!   beside the built-in role granting the same;
+//!   beside the built-in role granting the same; `check` and `allows` for each;
 //! - `extensions/...`: the same checks with the twenty permissions only and with 44 extensions
 //!   declared;
 //! - `who_may/build/...`: building `who_may` in a policy with 10 and with 10,000 custom roles;
 //! - `mixed/1M questions/...`: the realistic mixed workload of issue 12 (2,000 agents, 100,000
-//!   conversations, three custom roles, 1,000,000 random questions), with each agent's subject
-//!   also resolved once, beside engine-free models;
+//!   conversations, three custom roles, 1,000,000 random questions), `check` and `allows`,
+//!   with each agent's subject also resolved once, beside engine-free models;
 //! - `filter/...`: building a filter, and matching it against 1,000,000 conversations, next to
 //!   `check` on the same 1,000,000;
 //! - `explain/<case>/...`: the cases over 1.2x of the native baseline, beside four engine-free
@@ -27,6 +28,11 @@
 //!   three ways to scan a short group list.
 //!
 //! Everything a case needs is built before it is timed; inputs pass through `black_box`.
+//!
+//! The binary has two more modes for the `scope` and `roles` cases (module `loops`):
+//! `INSTRUCTIONS=<n>` runs each as a plain loop that `benches/instructions.sh` counts under
+//! callgrind, and `INTERLEAVED=<rounds>` times each case's variants in turn and prints the
+//! fastest loop of each.
 //!
 //! The fixtures come from the tests' deterministic PRNG (splitmix64, `tests/common`), so every
 //! run measures the same data.

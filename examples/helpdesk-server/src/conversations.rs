@@ -213,7 +213,6 @@ pub fn inbox_rows_from_window(
     let filter = policy.filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS);
     // Only groups make an inbox large; what is assigned to one agent or followed by them is
     // a few hundred rows at most, cheaper in one query than in windows.
-    let limited = !matches!(filter, ConversationFilter::Everything);
     let windowed = match filter {
         ConversationFilter::Nothing => return Ok((Vec::new(), None)),
         ConversationFilter::TakenUpBy {
@@ -246,7 +245,7 @@ pub fn inbox_rows_from_window(
         let found = window(
             conn,
             &filter,
-            limited,
+            windowed,
             upper,
             lower,
             i64::try_from(need).unwrap_or(i64::MAX),
@@ -275,11 +274,11 @@ pub fn inbox_rows_from_window(
 }
 
 /// At most `limit` rows matching `filter` with `lower <= id < upper`, newest first (no lower
-/// bound for `lower <= 0`).
+/// bound for `lower <= 0`); `windowed` for a filter with groups, looked for in id windows.
 fn window(
     conn: &mut dyn Sql,
     filter: &SqlFilter,
-    limited: bool,
+    windowed: bool,
     upper: i64,
     lower: i64,
     limit: i64,
@@ -307,9 +306,12 @@ fn window(
         db::conversation_columns_sql(backend),
         filter.sql,
     );
-    // A limited inbox's best plan depends on the values (which groups, how wide a window):
-    // planned for them each time. Everything (the primary key backwards) keeps its cached plan.
-    let rows = if limited {
+    // A windowed inbox's best plan depends on the values (which groups, how wide a window):
+    // planned for them each time. The others keep their cached plans: everything walks the
+    // primary key backwards, and what one agent takes up (a few hundred rows) is a bitmap of
+    // two index lookups whatever the values; planning it afresh cost Eve's page half of its
+    // database time (parse 0.18 ms, plan 0.42 ms, run 0.93 ms).
+    let rows = if windowed {
         conn.query_planned(&query, &params)?
     } else {
         conn.query(&query, &params)?

@@ -11,6 +11,7 @@
 mod temp_postgres;
 
 mod browser;
+mod raw_http;
 mod replicas;
 
 /// The same tests on SQLite.

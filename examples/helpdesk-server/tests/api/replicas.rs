@@ -11,8 +11,6 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::postgres::backend::new_database;
 use crate::temp_postgres::TempPostgres;
@@ -73,30 +71,17 @@ async fn request(
     body: Option<Value>,
 ) -> (u16, Option<String>, Value) {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut text = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-User-Id: {user}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let user = user.to_string();
+    let mut headers = vec![
+        ("X-User-Id", user.as_str()),
+        ("Content-Type", "application/json"),
+    ];
     if let Some(tag) = if_match {
-        text.push_str(&format!("If-Match: {tag}\r\n"));
+        headers.push(("If-Match", tag));
     }
-    text.push_str("\r\n");
-    text.push_str(&body);
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(text.as_bytes()).await.expect("write");
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer))
-        .await
-        .expect("an answer within 15 s")
-        .expect("read");
-    let answer = String::from_utf8(answer).expect("utf-8");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("head and body");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
+    let (status, head, body) =
+        crate::raw_http::exchange(addr, method, path, &headers, &body, Duration::from_secs(15))
+            .await;
     let etag = head
         .lines()
         .find_map(|line| {
@@ -104,7 +89,7 @@ async fn request(
                 .or_else(|| line.strip_prefix("ETag: "))
         })
         .map(str::to_owned);
-    let json = serde_json::from_str(body).unwrap_or(Value::Null);
+    let json = serde_json::from_str(&body).unwrap_or(Value::Null);
     (status, etag, json)
 }
 

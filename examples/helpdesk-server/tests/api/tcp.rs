@@ -3,8 +3,7 @@
 use std::net::SocketAddr;
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 async fn serve() -> Option<SocketAddr> {
     let app = super::common::demo().await?;
@@ -26,33 +25,16 @@ async fn request(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut text = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    text.push_str("\r\n");
-    text.push_str(body);
-    stream.write_all(text.as_bytes()).await.expect("write");
-    let mut answer = Vec::new();
-    tokio::time::timeout(
+    let (status, _, body) = crate::raw_http::exchange(
+        addr,
+        method,
+        path,
+        headers,
+        body,
         std::time::Duration::from_secs(10),
-        stream.read_to_end(&mut answer),
     )
-    .await
-    .expect("answer within 10 s")
-    .expect("read");
-    let answer = String::from_utf8(answer).expect("utf-8");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("head and body");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    (status, body.to_owned())
+    .await;
+    (status, body)
 }
 
 fn json(body: &str) -> Value {

@@ -544,13 +544,39 @@ fn scope_cases(hit: u64, miss: u64) -> [ScopeCase; 5] {
     ]
 }
 
+/// The conversation of a scope case, for the crate and for the native baseline: in `group`,
+/// assigned to `assignee`, with the user among its participants when `participates`.
+fn scope_conversation(
+    group: u64,
+    assignee: u64,
+    participates: bool,
+) -> (Conversation<'static>, native::Conv<'static>) {
+    const WITH_ME: [UserId; 3] = [UserId(3), UserId(5), UserId(ME)];
+    const WITHOUT_ME: [UserId; 2] = [UserId(3), UserId(5)];
+    const NATIVE_WITH_ME: [u64; 3] = [3, 5, ME];
+    const NATIVE_WITHOUT_ME: [u64; 2] = [3, 5];
+    let (participants, native_participants): (&'static [UserId], &'static [u64]) = if participates {
+        (&WITH_ME, &NATIVE_WITH_ME)
+    } else {
+        (&WITHOUT_ME, &NATIVE_WITHOUT_ME)
+    };
+    (
+        Conversation {
+            group: Some(GroupId(group)),
+            assignee: Some(UserId(assignee)),
+            participants,
+        },
+        native::Conv {
+            group: Some(group),
+            assignee: Some(assignee),
+            participants: native_participants,
+        },
+    )
+}
+
 /// `check` at each scope for a user in 1, 8 and 1,000 groups, next to the native baseline.
 fn bench_scopes(c: &mut Criterion) {
     let policy = Policy::new(Plan::Pro);
-    let participants_with_me = [UserId(3), UserId(5), UserId(ME)];
-    let native_participants_with_me = [3, 5, ME];
-    let participants_without_me = [UserId(3), UserId(5)];
-    let native_participants_without_me = [3_u64, 5];
 
     for n in [1_u64, 8, 1_000] {
         let native_groups = groups_of(n);
@@ -563,25 +589,8 @@ fn bench_scopes(c: &mut Criterion) {
 
         for (case, role, scope, group, assignee, participates) in cases {
             let subject = Subject::new(UserId(ME), role.id(), &groups);
-            let conversation = Conversation {
-                group: Some(GroupId(group)),
-                assignee: Some(UserId(assignee)),
-                participants: if participates {
-                    &participants_with_me
-                } else {
-                    &participants_without_me
-                },
-            };
+            let (conversation, conv) = scope_conversation(group, assignee, participates);
             let user = native::User::viewing_at(ME, scope, native_groups.clone());
-            let conv = native::Conv {
-                group: Some(group),
-                assignee: Some(assignee),
-                participants: if participates {
-                    &native_participants_with_me
-                } else {
-                    &native_participants_without_me
-                },
-            };
             let expected = native::allowed(&user, native::Perm::ViewConversations, &conv);
             assert_eq!(
                 policy
@@ -1764,35 +1773,14 @@ mod loops {
         // What the loop itself costs, to subtract from every other line.
         measure!(mode, ("loop only", || black_box(true)));
         let policy = Policy::new(Plan::Pro);
-        let participants_with_me = [UserId(3), UserId(5), UserId(ME)];
-        let native_participants_with_me = [3, 5, ME];
-        let participants_without_me = [UserId(3), UserId(5)];
-        let native_participants_without_me = [3_u64, 5];
         for n in [1_u64, 8, 1_000] {
             let native_groups = groups_of(n);
             let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
             let hit = native_groups[native_groups.len() / 2];
             for (case, role, scope, group, assignee, participates) in scope_cases(hit, 0) {
                 let subject = Subject::new(UserId(ME), role.id(), &groups);
-                let conversation = Conversation {
-                    group: Some(GroupId(group)),
-                    assignee: Some(UserId(assignee)),
-                    participants: if participates {
-                        &participants_with_me
-                    } else {
-                        &participants_without_me
-                    },
-                };
+                let (conversation, conv) = super::scope_conversation(group, assignee, participates);
                 let user = native::User::viewing_at(ME, scope, native_groups.clone());
-                let conv = native::Conv {
-                    group: Some(group),
-                    assignee: Some(assignee),
-                    participants: if participates {
-                        &native_participants_with_me
-                    } else {
-                        &native_participants_without_me
-                    },
-                };
                 let resolved = policy.resolve(subject);
                 let name = |what: &str| format!("scope/{case}/{what}/{n} groups");
                 measure!(

@@ -208,7 +208,7 @@ impl TempPostgres {
     }
 }
 
-/// The directory holding `initdb`, `pg_ctl` and `postgres`: the newest under
+/// The directory holding `initdb`, `pg_ctl` and `postgres`: the newest (15 or later) under
 /// `/usr/lib/postgresql/*/bin` (Debian's layout), else the one on `PATH`.
 fn find_binaries() -> Option<PathBuf> {
     let has_all = |dir: &Path| {
@@ -224,7 +224,8 @@ fn find_binaries() -> Option<PathBuf> {
             let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
             Some((version, entry.path().join("bin")))
         })
-        .filter(|(_, bin)| has_all(bin))
+        // The crate's PostgreSQL rendering is proven on 15 and later.
+        .filter(|(version, bin)| *version >= 15 && has_all(bin))
         .collect();
     versions.sort();
     if let Some((_, bin)) = versions.pop() {

@@ -241,33 +241,53 @@ impl From<DbError> for ApiError {
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub Agent);
 
+/// The signed-in user's id, from the `X-User-Id` header alone (missing or malformed: 401),
+/// for a handler that loads the agent itself in the same database task as its own queries
+/// ([`SignedInId::load`]): the inbox, where a second task per request is measurable.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedInId(pub UserId);
+
 /// The sign-in header.
 pub const USER_HEADER: &str = "x-user-id";
 
-impl FromRequestParts<App> for SignedIn {
+impl SignedInId {
+    /// The agent behind the id, on a connection the caller already holds.
+    ///
+    /// # Errors
+    /// 401 when there is no such user; a database error.
+    pub fn load(self, conn: &mut dyn db::Sql) -> Result<Agent, ApiError> {
+        db::load_agent(conn, self.0)?
+            .ok_or_else(|| ApiError::unauthorized(format!("there is no user {}", self.0)))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedInId {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(USER_HEADER) else {
             return Err(ApiError::unauthorized(
                 "sign in: send the header X-User-Id with your user id",
             ));
         };
-        let id = value
+        value
             .to_str()
             .ok()
             .and_then(|text| text.trim().parse::<i64>().ok())
-            .and_then(|id| UserId::try_from(id).ok());
-        let Some(id) = id else {
-            return Err(ApiError::unauthorized(
-                "X-User-Id must be a user id (a non-negative integer)",
-            ));
-        };
-        let agent = app
-            .db
-            .run(move |conn| db::load_agent(conn, id))
-            .await?
-            .ok_or_else(|| ApiError::unauthorized(format!("there is no user {id}")))?;
+            .and_then(|id| UserId::try_from(id).ok())
+            .map(SignedInId)
+            .ok_or_else(|| {
+                ApiError::unauthorized("X-User-Id must be a user id (a non-negative integer)")
+            })
+    }
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let id = SignedInId::from_request_parts(parts, app).await?;
+        let agent = app.db.run(move |conn| id.load(conn)).await?;
         Ok(SignedIn(agent))
     }
 }

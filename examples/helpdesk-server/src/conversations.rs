@@ -9,7 +9,7 @@ use helpdesk_policy::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::app::{path_id, sql_user, App, IdSegment, SignedIn};
+use crate::app::{path_id, sql_user, App, IdSegment, SignedIn, SignedInId};
 use crate::db::{self, Agent, ConversationRow, Sql, Value};
 use crate::error::ApiError;
 use crate::json::{self, JsonBody};
@@ -298,14 +298,24 @@ fn window(
         bounds.push_str(&format!(" AND c.id >= {}", placeholder(&mut params, lower)));
     }
     let limit = placeholder(&mut params, limit);
-    // The ids first (sorted as integers), then the rows and their participants for those
-    // alone: SQLite would otherwise read every matching row and its participants first.
-    let query = format!(
-        "SELECT {} FROM conversations c WHERE c.id IN (SELECT c.id FROM conversations c \
-         WHERE {}{bounds} ORDER BY c.id DESC LIMIT {limit}) ORDER BY c.id DESC",
-        db::conversation_columns_sql(backend),
-        filter.sql,
-    );
+    let columns = db::conversation_columns_sql(backend);
+    let query = match backend {
+        // The ids first (sorted as integers), then the rows and their participants for those
+        // alone: SQLite would otherwise read every matching row and its participants first.
+        db::Backend::Sqlite => format!(
+            "SELECT {columns} FROM conversations c WHERE c.id IN (SELECT c.id FROM \
+             conversations c WHERE {}{bounds} ORDER BY c.id DESC LIMIT {limit}) \
+             ORDER BY c.id DESC",
+            filter.sql,
+        ),
+        // PostgreSQL reads the participants of the rows the limit keeps only; the wrapper
+        // above cost it a second pass (Cleo's page 0.31 against 0.12 ms of database time).
+        db::Backend::Postgres => format!(
+            "SELECT {columns} FROM conversations c WHERE {}{bounds} ORDER BY c.id DESC \
+             LIMIT {limit}",
+            filter.sql,
+        ),
+    };
     // A windowed inbox's best plan depends on the values (which groups, how wide a window):
     // planned for them each time. The others keep their cached plans: everything walks the
     // primary key backwards, and what one agent takes up (a few hundred rows) is a bitmap of
@@ -341,15 +351,21 @@ pub struct Inbox {
 /// 401, 400 for a bad `limit` or `before`, 503 or 500 for the database.
 pub async fn inbox(
     State(app): State<App>,
-    SignedIn(agent): SignedIn,
+    signed_in: SignedInId,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
-    let page = query.parse()?;
+    // A bad page is refused after the sign-in, as other handlers' extractors order them.
+    let page = query
+        .map_err(|rejection| ApiError::bad_request(rejection.body_text()))
+        .and_then(|Query(query)| query.parse());
     let policy = app.policy().await?;
+    // The agent and the page in one database task: one trip to the blocking pool, not two.
     let ((rows, next), agent, policy) = app
         .db
-        .run(move |conn| Ok((inbox_rows(conn, &policy, &agent, page)?, agent, policy)))
+        .run(move |conn| {
+            let agent = signed_in.load(conn)?;
+            Ok((inbox_rows(conn, &policy, &agent, page?)?, agent, policy))
+        })
         .await?;
     let subject = agent.subject();
     // One role lookup for the whole page.

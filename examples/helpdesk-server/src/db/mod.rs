@@ -9,8 +9,8 @@
 //!
 //! - SQLite ([`sqlite`]): a few connections of our own to one file in WAL mode, so readers
 //!   never wait for the writer; writers take the file's lock at `BEGIN IMMEDIATE`.
-//! - PostgreSQL ([`postgres`]): a `deadpool-postgres` pool of `tokio-postgres` connections;
-//!   the closure drives them from the blocking thread, their sockets stay on the runtime.
+//! - PostgreSQL ([`postgres`]): a pool of our own of synchronous `postgres` clients, which do
+//!   their socket work on the blocking thread that runs the closure.
 
 pub mod generate;
 pub mod postgres;
@@ -358,10 +358,14 @@ impl Db {
                 .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
             }
             Pool::Postgres(pool) => {
-                let mut conn = pool.get().await?;
-                tokio::task::spawn_blocking(move || f(&mut conn))
-                    .await
-                    .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
+                let permit = pool.permit().await?;
+                let pool = pool.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get(permit)?;
+                    f(&mut *conn)
+                })
+                .await
+                .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
             }
         }
     }

@@ -1,20 +1,23 @@
-//! PostgreSQL: a `deadpool-postgres` pool of `tokio-postgres` connections.
+//! PostgreSQL: a pool of our own of synchronous `postgres` clients.
 //!
-//! Handlers' closures are synchronous (one code path for both databases), so a pooled client
-//! is driven from the blocking thread with `Handle::block_on`; its socket is polled by the
-//! connection task on the runtime. Statements are prepared once per connection
-//! (`prepare_cached`). Connecting and waiting for a connection are bounded, so a database that
-//! is gone is a prompt 503, and the pool replaces closed connections by itself when it is back.
+//! Handlers' closures are synchronous (one code path for both databases) and run on tokio's
+//! blocking pool. A `postgres::Client` does its socket work on the thread that calls it, so a
+//! query is one round trip from that thread and back: no hop to a connection task on the
+//! runtime and back for every statement (with `tokio-postgres` driven by `Handle::block_on`,
+//! those hops were most of the server's CPU under load). Statements are prepared once per
+//! connection. Connecting and waiting for a connection are bounded, so a database that is gone
+//! is a prompt 503; a connection found closed is dropped, and new ones are opened on demand
+//! once the database is back.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime, Timeouts};
-use tokio::runtime::Handle;
-use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use tokio_postgres::NoTls;
+use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::{NoTls, Statement};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{Backend, DbError, Row, Sql, Value};
-use crate::error::ApiError;
 
 /// Connections per server process: two cores, and PostgreSQL works best with few.
 const CONNECTIONS: usize = 8;
@@ -127,15 +130,33 @@ fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// A pooled client with the runtime that drives it, as [`Sql`].
+/// A pooled client with its prepared statements, as [`Sql`].
 pub struct PgConn {
-    client: Object,
-    handle: Handle,
+    client: postgres::Client,
+    /// Statements prepared on this connection, by their text.
+    statements: HashMap<String, Statement>,
 }
 
 impl std::fmt::Debug for PgConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PgConn")
+    }
+}
+
+/// The parameters as the driver takes them.
+fn bound(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+impl PgConn {
+    /// The statement for `sql`, prepared on this connection at its first use.
+    fn prepared(&mut self, sql: &str) -> Result<Statement, DbError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
     }
 }
 
@@ -145,14 +166,8 @@ impl Sql for PgConn {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        let sql = numbered(sql);
-        let client = &self.client;
-        let rows = self.handle.block_on(async {
-            let statement = client.prepare_cached(&sql).await?;
-            let params: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            client.query(&statement, &params).await
-        })?;
+        let statement = self.prepared(&numbered(sql))?;
+        let rows = self.client.query(&statement, &bound(params))?;
         rows.iter().map(read).collect()
     }
 
@@ -162,45 +177,46 @@ impl Sql for PgConn {
     // ranges (1 ms).
     fn query_planned(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         let sql = numbered(sql);
-        let client = &self.client;
-        let rows = self.handle.block_on(async {
-            let params: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            client.query(sql.as_ref(), &params).await
-        })?;
+        let rows = self.client.query(sql.as_ref(), &bound(params))?;
         rows.iter().map(read).collect()
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let sql = numbered(sql);
-        let client = &self.client;
-        Ok(self.handle.block_on(async {
-            let statement = client.prepare_cached(&sql).await?;
-            let params: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            client.execute(&statement, &params).await
-        })?)
+        let statement = self.prepared(&numbered(sql))?;
+        Ok(self.client.execute(&statement, &bound(params))?)
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
-        Ok(self.handle.block_on(self.client.batch_execute(sql))?)
+        Ok(self.client.batch_execute(sql)?)
     }
 }
 
-/// The pool and the settings it connects with.
+/// The pool and the settings it connects with (cheap to clone).
+///
+/// A request first waits for one of [`CONNECTIONS`] permits on the runtime, in arrival order
+/// (tokio's semaphore is fair), and only then takes a blocking thread, which finds an idle
+/// connection or opens one. So at most [`CONNECTIONS`] blocking threads talk to the database,
+/// and none of them waits for a connection: measured, a pool that let blocking threads queue
+/// on a condition variable served newcomers before the waiting ones (p99 40 ms at p50 9 ms).
 #[derive(Clone)]
 pub struct Pool {
-    pool: deadpool_postgres::Pool,
+    idle: Arc<Mutex<Vec<PgConn>>>,
+    permits: Arc<Semaphore>,
+    connect: postgres::Config,
     config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
-            .field("status", &self.pool.status())
-            .finish()
+            .field("free", &self.permits.available_permits())
+            .finish_non_exhaustive()
     }
 }
+
+/// The right to use one connection, taken on the runtime before the blocking task.
+#[derive(Debug)]
+pub struct Permit(#[allow(dead_code)] OwnedSemaphorePermit);
 
 impl Pool {
     /// A pool for `url`; nothing is connected until the first request.
@@ -208,51 +224,107 @@ impl Pool {
     /// # Errors
     /// The URL does not parse.
     pub fn new(url: &str) -> Result<Pool, DbError> {
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|error| DbError::internal(format!("bad database URL: {error}")))?;
+        let bad =
+            |error: tokio_postgres::Error| DbError::internal(format!("bad database URL: {error}"));
+        let mut connect: postgres::Config = url.parse().map_err(bad)?;
+        connect.connect_timeout(WAIT);
+        let mut config: tokio_postgres::Config = url.parse().map_err(bad)?;
         config.connect_timeout(WAIT);
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                // Fast: a connection the server closed is noticed (is_closed) and replaced.
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = deadpool_postgres::Pool::builder(manager)
-            .max_size(CONNECTIONS)
-            .runtime(Runtime::Tokio1)
-            .timeouts(Timeouts {
-                wait: Some(WAIT),
-                create: Some(WAIT),
-                recycle: Some(WAIT),
-            })
-            .build()
-            .map_err(|error| DbError::internal(format!("cannot build the pool: {error}")))?;
-        Ok(Pool { pool, config })
+        Ok(Pool {
+            idle: Arc::new(Mutex::new(Vec::new())),
+            permits: Arc::new(Semaphore::new(CONNECTIONS)),
+            connect,
+            config,
+        })
     }
 
-    /// The connection settings (for the revision listener's own connection).
+    /// The connection settings (for the revision listener's own async connection).
     pub fn config(&self) -> &tokio_postgres::Config {
         &self.config
     }
 
-    /// A pooled connection: 503 when none can be had within the wait.
+    /// Waits, in arrival order, for the right to use a connection.
     ///
     /// # Errors
-    /// The database cannot be reached.
-    pub async fn get(&self) -> Result<PgConn, ApiError> {
-        let client = self.pool.get().await.map_err(|error| {
-            let message = match &error {
-                deadpool_postgres::PoolError::Backend(error) => classify(error).message,
-                other => format!("the database is unavailable: {other}"),
-            };
-            ApiError::from(DbError::unavailable(message))
-        })?;
-        Ok(PgConn {
-            client,
-            handle: Handle::current(),
+    /// Unavailable when none comes free within [`WAIT`].
+    pub async fn permit(&self) -> Result<Permit, DbError> {
+        let unavailable =
+            || DbError::unavailable("the database is unavailable: no connection came free in time");
+        match tokio::time::timeout(WAIT, Arc::clone(&self.permits).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Permit(permit)),
+            _ => Err(unavailable()),
+        }
+    }
+
+    /// A connection for the holder of `permit`: an idle one, or a new one (the permits keep
+    /// the open connections at [`CONNECTIONS`] at most). A blocking call: on the blocking pool
+    /// only. The connection goes back to the pool before the permit is released.
+    ///
+    /// # Errors
+    /// Unavailable when a new connection cannot be opened within [`WAIT`].
+    pub fn get(&self, permit: Permit) -> Result<Pooled, DbError> {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => PgConn {
+                client: self.connect.connect(NoTls).map_err(|error| {
+                    let DbError { message, .. } = classify(&error);
+                    DbError::unavailable(message)
+                })?,
+                statements: HashMap::new(),
+            },
+        };
+        Ok(Pooled {
+            conn: Some(conn),
+            idle: Arc::clone(&self.idle),
+            _permit: permit,
         })
+    }
+}
+
+/// A connection out of the pool, back in it when dropped: a closed one (the database went
+/// away) is dropped instead, and one left inside a transaction (a panic) is rolled back first.
+#[derive(Debug)]
+pub struct Pooled {
+    conn: Option<PgConn>,
+    idle: Arc<Mutex<Vec<PgConn>>>,
+    // Released after `drop` has put the connection back (fields drop after `Drop::drop`).
+    _permit: Permit,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = PgConn;
+    fn deref(&self) -> &PgConn {
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut PgConn {
+        self.conn.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        // `Sql::transaction` commits or rolls back; only a panic inside one leaves it open,
+        // and a rollback outside a transaction is a harmless warning.
+        let healthy = !conn.client.is_closed()
+            && (!std::thread::panicking() || conn.client.batch_execute("ROLLBACK").is_ok());
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if healthy {
+            idle.push(conn);
+        } else {
+            // The database went away (or restarted): the idle connections are most likely
+            // closed too, though none can tell before its next use. Dropping them all now
+            // costs reconnecting, where keeping them would cost a failed request each.
+            let stale = std::mem::take(&mut *idle);
+            drop(idle);
+            drop(stale);
+            drop(conn);
+        }
     }
 }

@@ -1,5 +1,8 @@
 //! `cargo run -p helpdesk-server -- [--addr HOST:PORT] [--db PATH | --memory | --database-url URL] [--conversations N]`
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{NoTls, Statement};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
-use super::{Backend, DbError, Row, Sql, Value};
+use super::{Backend, DbError, Permit, Row, Sql, Value};
 
 /// Connections per server process: two cores, and PostgreSQL works best with few.
 const CONNECTIONS: usize = 8;
@@ -214,10 +214,6 @@ impl std::fmt::Debug for Pool {
     }
 }
 
-/// The right to use one connection, taken on the runtime before the blocking task.
-#[derive(Debug)]
-pub struct Permit(#[allow(dead_code)] OwnedSemaphorePermit);
-
 impl Pool {
     /// A pool for `url`; nothing is connected until the first request.
     ///
@@ -251,7 +247,7 @@ impl Pool {
         let unavailable =
             || DbError::unavailable("the database is unavailable: no connection came free in time");
         match tokio::time::timeout(WAIT, Arc::clone(&self.permits).acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Permit(permit)),
+            Ok(Ok(permit)) => Ok(Permit::new(permit)),
             _ => Err(unavailable()),
         }
     }

@@ -8,13 +8,15 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection, ErrorCode};
 
-use super::{Backend, DbError, Row, Sql, Value};
+use tokio::sync::Semaphore;
+
+use super::{Backend, DbError, Permit, Row, Sql, Value};
 
 /// Connections to one file (or the one in-memory connection).
 const FILE_CONNECTIONS: usize = 4;
@@ -87,16 +89,13 @@ impl Sql for SqliteConn {
     }
 }
 
-#[derive(Debug)]
-struct Shared {
-    idle: Mutex<Vec<SqliteConn>>,
-    returned: Condvar,
-}
-
-/// The pool: idle connections and a condition variable to wait for one.
+/// The pool: idle connections, and a permit per connection that a request takes on the
+/// runtime (in arrival order) before its blocking task, as for PostgreSQL
+/// ([`super::postgres::Pool`]): a blocking task always finds a connection idle.
 #[derive(Debug, Clone)]
 pub struct Pool {
-    shared: Arc<Shared>,
+    idle: Arc<Mutex<Vec<SqliteConn>>>,
+    permits: Arc<Semaphore>,
     file: bool,
 }
 
@@ -134,10 +133,8 @@ impl Pool {
             }
         }
         Ok(Pool {
-            shared: Arc::new(Shared {
-                idle: Mutex::new(idle),
-                returned: Condvar::new(),
-            }),
+            permits: Arc::new(Semaphore::new(idle.len())),
+            idle: Arc::new(Mutex::new(idle)),
             file: path.is_some(),
         })
     }
@@ -147,29 +144,34 @@ impl Pool {
         self.file
     }
 
-    /// Waits for an idle connection (a blocking call: on the blocking pool only).
+    /// Waits, in arrival order, for the right to use a connection.
     ///
     /// # Errors
-    /// None today; the signature leaves room for a timeout.
-    pub fn get(&self) -> Result<Pooled, DbError> {
-        let mut idle = self
-            .shared
+    /// None in practice: the pool's semaphore is never closed.
+    pub async fn permit(&self) -> Result<Permit, DbError> {
+        Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map(Permit::new)
+            .map_err(|_| DbError::internal("the connection pool is closed"))
+    }
+
+    /// The idle connection that `permit` entitles to (a permit per connection).
+    ///
+    /// # Errors
+    /// None is idle: a permit that is not this pool's.
+    pub fn get(&self, permit: Permit) -> Result<Pooled, DbError> {
+        let conn = self
             .idle
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if let Some(conn) = idle.pop() {
-                return Ok(Pooled {
-                    conn: Some(conn),
-                    pool: Arc::clone(&self.shared),
-                });
-            }
-            idle = self
-                .shared
-                .returned
-                .wait(idle)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .ok_or_else(|| DbError::internal("no idle connection for a permit"))?;
+        Ok(Pooled {
+            conn: Some(conn),
+            idle: Arc::clone(&self.idle),
+            _permit: permit,
+        })
     }
 }
 
@@ -178,7 +180,9 @@ impl Pool {
 #[derive(Debug)]
 pub struct Pooled {
     conn: Option<SqliteConn>,
-    pool: Arc<Shared>,
+    idle: Arc<Mutex<Vec<SqliteConn>>>,
+    // Released after `drop` has put the connection back (fields drop after `Drop::drop`).
+    _permit: Permit,
 }
 
 impl Deref for Pooled {
@@ -200,12 +204,10 @@ impl Drop for Pooled {
             if !conn.0.is_autocommit() {
                 let _ = conn.0.execute_batch("ROLLBACK");
             }
-            self.pool
-                .idle
+            self.idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(conn);
-            self.pool.returned.notify_one();
         }
     }
 }

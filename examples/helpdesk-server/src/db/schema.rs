@@ -219,6 +219,33 @@ pub fn prepare(conn: &mut dyn Sql, generated: u64) -> Result<(), ApiError> {
                 generate::conversations(tx, policy, generated)?;
             }
         }
+        if backend == Backend::Sqlite {
+            keep_plans_stable(tx)?;
+        }
         Ok(())
     })
+}
+
+/// Drops SQLite's per-value statistics (`sqlite_stat4`, written by `ANALYZE` in this build of
+/// SQLite), keeping the per-index ones (`sqlite_stat1`) the planner sizes tables with.
+///
+/// With `sqlite_stat4` present, SQLite plans a statement afresh every time a parameter that
+/// could change its plan is bound: every inbox page, whose plan (index lookups, whatever the
+/// values) never changes. Measured at a million conversations: Dev's page 3,138 -> 4,190 pages
+/// a second. The SQLite documentation allows changing these tables; a database that a new
+/// `ANALYZE` gives them again loses them at the next start.
+fn keep_plans_stable(tx: &mut dyn Sql) -> Result<(), ApiError> {
+    let has_stat4 = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat4')",
+            &[],
+        )?
+        .int(0)?
+        != 0;
+    if has_stat4 {
+        // `ANALYZE sqlite_schema` rereads the statistics into this connection, which loaded
+        // them before the `DELETE`; the pool's other connections open after it.
+        tx.batch("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema")?;
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use helpdesk_policy::{Permissions, Policy, UserId};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::conversations::{inbox_rows, view, ConversationView, PageRequest};
+use crate::conversations::{inbox_rows, ConversationView, Explainer, PageRequest};
 use crate::db::{self, Agent, Sql};
 use crate::error::ApiError;
 use crate::roles::RoleView;
@@ -80,7 +80,8 @@ fn load(
             Some(agent) => {
                 let (rows, next) = inbox_rows(conn, policy, &agent, page)?;
                 let me = policy.resolve(agent.subject());
-                let inbox = rows.iter().map(|row| view(policy, &me, row)).collect();
+                let mut explainer = Explainer::new(policy);
+                let inbox = rows.iter().map(|row| explainer.view(&me, row)).collect();
                 Some(Selected {
                     agent,
                     inbox,

@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use super::{Backend, DbError, Permit, Row, Sql, Value};
 
 /// Connections per server process: two cores, and PostgreSQL works best with few.
-const CONNECTIONS: usize = 8;
+const CONNECTIONS: usize = 6;
 /// How long a request waits to connect or for a free connection before answering 503.
 const WAIT: Duration = Duration::from_secs(2);
 
@@ -259,7 +259,11 @@ impl Pool {
     /// # Errors
     /// Unavailable when a new connection cannot be opened within [`WAIT`].
     pub fn get(&self, permit: Permit) -> Result<Pooled, DbError> {
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         let conn = match idle {
             Some(conn) => conn,
             None => PgConn {

@@ -7,9 +7,9 @@
 use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};
 use crate::filter::ConversationFilter;
-use crate::grants::Grants;
+use crate::grants::{Grants, Lacks};
 use crate::group_scan::contains_group;
-use crate::{Permissions, Plan, Resource, Role, RoleId, Scope, Subject};
+use crate::{GroupId, Permissions, Plan, Resource, Role, RoleId, Scope, Subject};
 
 /// What the policy's vocabulary says about permission bits, copied into the policy so that a
 /// check reads two words instead of following a pointer.
@@ -326,51 +326,58 @@ pub(crate) fn allowed<R: Resource + ?Sized>(
     allowed
 }
 
-/// Whether `subject` (whose role grants `grants`: none for a role the policy does not hold)
-/// may do all of `permissions` on `resource`: exactly [`check`]'s verdict, with no reason.
+/// Whether `subject`, whose role does not grant `lacks` (everything for a role the policy does
+/// not hold), may do all of `permissions` on `resource`: exactly [`check`]'s verdict, with no
+/// reason.
 ///
 /// The rule of [`need`] and [`reach`], as a `bool`: what is not granted at Global must be
-/// granted at a scope (account permissions count at Global only) and reached by the facts,
-/// at the narrowest scope asked. It never reaches the role, which only a reason names: an
-/// unknown role's empty grants, an empty request and unknown bits all fail the first two
-/// tests (a role grants only known bits). In line like [`check`]'s common cases.
+/// granted at a scope and reached by the facts, at the narrowest scope asked. It never reaches
+/// the role, which only a reason names: an unknown role's `lacks`, an empty request and
+/// unknown bits all fail the first two tests. Each test is one AND of the request with a mask
+/// of `lacks`; and [`Lacks`] makes the vocabulary's scoped mask redundant here (an account
+/// permission is granted at all three scopes or at none, so one that Global leaves over is
+/// not granted at all), which is why this function takes no masks. In line like [`check`]'s
+/// common cases.
 #[inline(always)]
 pub(crate) fn allows<R: Resource + ?Sized>(
-    grants: Grants,
-    masks: Masks,
+    lacks: Lacks,
     subject: &Subject<'_>,
     permissions: Permissions,
     resource: &R,
 ) -> bool {
-    let global = grants.at_least(Scope::Global);
-    if global.contains(permissions) {
+    // What Global leaves to the facts: scoped permissions granted narrower, or not at all.
+    let narrow = permissions.intersection(lacks.below(Scope::Global));
+    if narrow.is_empty() {
         return !permissions.is_empty();
     }
-    // What Global leaves to the facts: scoped permissions granted narrower, or nothing at all.
-    let narrow = permissions.difference(global);
-    let scoped = grants
-        .at_least(Scope::Restricted)
-        .intersection(masks.scoped);
-    if !scoped.contains(narrow) {
+    if narrow.intersects(lacks.below(Scope::Restricted)) {
         return false;
     }
     if resource.assignee() == Some(subject.user) {
         return true;
     }
     // Group scope when all of `narrow` is granted there; Restricted otherwise.
-    if grants.at_least(Scope::Group).contains(narrow) {
+    if !narrow.intersects(lacks.below(Scope::Group)) {
         if let Some(group) = resource.group() {
-            // Most subjects have no view-only groups: asked first, it skips the rest.
-            if contains_group(subject.groups, group)
-                || (!subject.view_only.is_empty()
-                    && Permissions::VIEW_ONLY_REACH.contains(narrow)
-                    && contains_group(subject.view_only, group))
-            {
+            if contains_group(subject.groups, group) {
+                return true;
+            }
+            // Most subjects have no view-only groups: one test in line, the rest a call away.
+            if !subject.view_only.is_empty() && view_only_reaches(subject, group, narrow) {
                 return true;
             }
         }
     }
     resource.has_participant(subject.user)
+}
+
+/// Whether one of `subject`'s view-only groups is `group` and reaches `narrow` (at Group
+/// scope): for [`allows`], out of line so that subjects without view-only groups do not carry
+/// its code.
+#[cold]
+#[inline(never)]
+fn view_only_reaches(subject: &Subject<'_>, group: GroupId, narrow: Permissions) -> bool {
+    Permissions::VIEW_ONLY_REACH.contains(narrow) && contains_group(subject.view_only, group)
 }
 
 /// The set of conversations `subject` may do all of `permissions` on, as a value a host can

@@ -1,5 +1,6 @@
 //! A role's permission set: which permissions it grants, and at which scope.
 
+use crate::eval::Masks;
 use crate::{Permissions, Scope};
 
 /// Permissions by the widest scope they reach, stored as three nested masks so that a check is
@@ -95,6 +96,79 @@ impl Grants {
         self.any.each().filter_map(move |permission| {
             self.scope_of(permission).map(|scope| (permission, scope))
         })
+    }
+}
+
+/// What a role does **not** grant at each scope: the complement of its [`Grants`], the form
+/// the role table and a resolved subject keep for the hot path.
+///
+/// A request is within a scope when it shares no bit with that scope's mask: one AND against
+/// memory, where a positive mask needs a NOT first (baseline x86-64 has no AND-NOT). All bits
+/// set means nothing granted, so the only way in is [`Lacks::of`] (or [`Lacks::NOTHING`]),
+/// which also fails closed on grants that break their invariants: a bit outside the
+/// vocabulary, or an account permission below Global, counts as not granted at all. After it,
+/// account permissions are granted at all three scopes or at none, which lets
+/// [`allows`](crate::eval::allows) skip the vocabulary's scoped mask.
+///
+/// Invariant: `global ⊇ group ⊇ any` (complements of nested grants), every bit outside the
+/// vocabulary's known permissions is set in all three, and an account permission is set in
+/// all three or in none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lacks {
+    /// Not granted at any scope.
+    any: Permissions,
+    /// Not granted at Group or Global.
+    group: Permissions,
+    /// Not granted at Global.
+    global: Permissions,
+}
+
+impl Lacks {
+    /// Grants nothing: every bit lacked at every scope (an empty slot, an unknown role).
+    pub(crate) const NOTHING: Lacks = Lacks {
+        any: Permissions::from_bits_retain(u64::MAX),
+        group: Permissions::from_bits_retain(u64::MAX),
+        global: Permissions::from_bits_retain(u64::MAX),
+    };
+
+    /// What `grants` does not grant, under `masks`: exactly what `check` reads of them (the
+    /// scoped permissions at any scope, everything known at Global), so that `check` decides
+    /// the same from either, and anything else is lacked.
+    #[must_use]
+    pub(crate) const fn of(grants: Grants, masks: Masks) -> Lacks {
+        let known = masks.known.bits();
+        let scoped = masks.scoped.bits() & known;
+        let global = grants.global.bits() & known;
+        let group = (grants.group.bits() & scoped) | global;
+        let any = (grants.any.bits() & scoped) | group;
+        Lacks {
+            any: Permissions::from_bits_retain(!any),
+            group: Permissions::from_bits_retain(!group),
+            global: Permissions::from_bits_retain(!global),
+        }
+    }
+
+    /// The grants these are the complement of (the compiler folds the double complement
+    /// into the tests that read them).
+    #[must_use]
+    #[inline(always)]
+    pub(crate) const fn grants(self) -> Grants {
+        Grants {
+            any: Permissions::from_bits_retain(!self.any.bits()),
+            group: Permissions::from_bits_retain(!self.group.bits()),
+            global: Permissions::from_bits_retain(!self.global.bits()),
+        }
+    }
+
+    /// The permissions not granted at `scope` or wider (unknown bits included).
+    #[must_use]
+    #[inline(always)]
+    pub(crate) const fn below(self, scope: Scope) -> Permissions {
+        match scope {
+            Scope::Restricted => self.any,
+            Scope::Group => self.group,
+            Scope::Global => self.global,
+        }
     }
 }
 

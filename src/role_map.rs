@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
-use crate::grants::Grants;
+use crate::eval::Masks;
+use crate::grants::{Grants, Lacks};
 use crate::{Role, RoleId};
 
 /// The nine built-in roles, then the custom roles in id order, with a table from id to
-/// position and grants.
+/// position and what the role does not grant.
 ///
 /// Ids are handed out in sequence and never reused, so the table normally has one slot per id
 /// handed out (32 bytes each), built-in ids included: a check reads the role's grants with one
@@ -19,22 +20,24 @@ use crate::{Role, RoleId};
 #[derive(Debug, Clone)]
 pub(crate) struct RoleMap {
     roles: Vec<Role>,
-    /// `slots[id]` holds the role's position in `roles` and a copy of its grants, or is
-    /// [`Slot::EMPTY`].
+    /// `slots[id]` holds the role's position in `roles` and the complement of its grants, or
+    /// is [`Slot::EMPTY`].
     slots: Vec<Slot>,
     /// The slots of custom roles by id when their ids are too sparse for `slots`; empty
     /// otherwise.
     sparse: HashMap<RoleId, Slot>,
+    /// The vocabulary's masks, which every slot's [`Lacks`] is built under.
+    masks: Masks,
 }
 
-/// Where a role sits, and what it grants: the copy lets a check skip the role itself.
+/// Where a role sits, and what it does not grant: the copy lets a check skip the role itself.
 ///
-/// Invariant: `grants == roles[position].grants`; once a role is in the map, only
-/// [`RoleMap::set_grants`] changes its grants.
+/// Invariant: `lacks == Lacks::of(roles[position].grants, masks)`; once a role is in the map,
+/// only [`RoleMap::set_grants`] changes its grants.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
-    /// The role's grants; none for an empty slot.
-    pub(crate) grants: Grants,
+    /// What the role does not grant; everything for an empty slot.
+    pub(crate) lacks: Lacks,
     /// The role's position in `roles`; [`NONE`] for an empty slot.
     position: u32,
 }
@@ -42,14 +45,14 @@ pub(crate) struct Slot {
 impl Slot {
     /// No role: grants nothing, and its position finds nothing.
     const EMPTY: Slot = Slot {
-        grants: Grants::EMPTY,
+        lacks: Lacks::NOTHING,
         position: NONE,
     };
 
     /// The slot of `role`, held at `position`: the one place a slot copies grants from a role.
-    const fn of(role: &Role, position: u32) -> Slot {
+    const fn of(role: &Role, position: u32, masks: Masks) -> Slot {
         Slot {
-            grants: role.grants,
+            lacks: Lacks::of(role.grants, masks),
             position,
         }
     }
@@ -66,8 +69,9 @@ const BUILTIN: usize = 9;
 
 impl RoleMap {
     /// The map of `builtin` (ids 1 to 9) and `custom`, which are in strictly increasing id
-    /// order, all custom, and fewer than `u32::MAX` (the caller has checked).
-    pub(crate) fn new(builtin: &[Role; BUILTIN], custom: Vec<Role>) -> RoleMap {
+    /// order, all custom, and fewer than `u32::MAX` (the caller has checked), under the
+    /// vocabulary's `masks`.
+    pub(crate) fn new(builtin: &[Role; BUILTIN], custom: Vec<Role>, masks: Masks) -> RoleMap {
         let mut roles = Vec::with_capacity(BUILTIN + custom.len());
         roles.extend_from_slice(builtin);
         roles.extend(custom);
@@ -75,6 +79,7 @@ impl RoleMap {
             roles,
             slots: Vec::new(),
             sparse: HashMap::new(),
+            masks,
         };
         map.reindex();
         map
@@ -136,7 +141,7 @@ impl RoleMap {
             return false;
         };
         role.grants = grants;
-        slot.grants = grants;
+        slot.lacks = Lacks::of(grants, self.masks);
         true
     }
 
@@ -173,7 +178,7 @@ impl RoleMap {
             return false;
         };
         let id = role.id;
-        let slot = Slot::of(&role, position);
+        let slot = Slot::of(&role, position, self.masks);
         self.roles.push(role);
         let index = id.0 as usize;
         if !self.sparse.is_empty() {
@@ -215,7 +220,7 @@ impl RoleMap {
         for (position, role) in self.roles.iter().enumerate() {
             // Positions fit in u32: `push` refuses more roles than that.
             #[allow(clippy::cast_possible_truncation)]
-            let slot = Slot::of(role, position as u32);
+            let slot = Slot::of(role, position as u32, self.masks);
             match self.slots.get_mut(role.id.0 as usize) {
                 Some(entry) => *entry = slot,
                 None => {

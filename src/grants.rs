@@ -175,6 +175,7 @@ impl Lacks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::BuiltInRole;
 
     #[test]
     fn with_sets_exact_scope_and_keeps_nesting() {
@@ -202,6 +203,55 @@ mod tests {
         assert_eq!(grants.scope_of(both), Some(Scope::Restricted));
         assert_eq!(grants.scope_of(both | Permissions::MANAGE_FAQS), None);
         assert_eq!(grants.scope_of(Permissions::empty()), None);
+    }
+
+    fn builtin_masks() -> Masks {
+        crate::policy::masks(&crate::Vocabulary::builtin())
+    }
+
+    #[test]
+    fn lacks_is_the_complement_of_well_formed_grants() {
+        let masks = builtin_masks();
+        assert_eq!(Lacks::of(Grants::EMPTY, masks), Lacks::NOTHING);
+        assert_eq!(Lacks::NOTHING.grants(), Grants::EMPTY);
+        for role in BuiltInRole::ALL {
+            let grants = role.role().grants;
+            let lacks = Lacks::of(grants, masks);
+            assert_eq!(lacks.grants(), grants, "{role:?}");
+            for scope in Scope::ALL {
+                assert_eq!(
+                    lacks.below(scope).bits(),
+                    !grants.at_least(scope).bits(),
+                    "{role:?} {scope:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lacks_fails_closed_on_grants_that_break_their_invariants() {
+        let masks = builtin_masks();
+        let faqs = Permissions::MANAGE_FAQS;
+        let unknown = Permissions::from_bits_retain(1 << 40);
+        for scope in [Scope::Restricted, Scope::Group] {
+            // An account permission below Global: `check` never counts it, so nothing does.
+            let grants = Grants::EMPTY
+                .with(Permissions::REPLY, Scope::Group)
+                .with(faqs, scope);
+            let lacks = Lacks::of(grants, masks);
+            for at in Scope::ALL {
+                assert!(lacks.below(at).contains(faqs), "{scope:?} {at:?}");
+            }
+            assert_eq!(
+                lacks.grants(),
+                Grants::EMPTY.with(Permissions::REPLY, Scope::Group)
+            );
+        }
+        // A bit outside the vocabulary, even at Global, is lacked at every scope.
+        for scope in Scope::ALL {
+            let lacks = Lacks::of(Grants::EMPTY.with(unknown, scope), masks);
+            assert_eq!(lacks, Lacks::NOTHING, "{scope:?}");
+        }
     }
 
     #[test]

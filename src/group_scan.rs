@@ -128,6 +128,34 @@ mod tests {
     }
 
     #[test]
+    fn contains_user_finds_every_position_of_every_length() {
+        for len in 0_u64..=20 {
+            let users: Vec<UserId> = (0..len).map(|u| UserId(u * 2 + 1)).collect();
+            for wanted in 0..len * 2 + 2 {
+                let expected = users.contains(&UserId(wanted));
+                assert_eq!(
+                    contains_user(&users, UserId(wanted)),
+                    expected,
+                    "{len} {wanted}"
+                );
+            }
+        }
+        // Two matches in one chunk of eight must not cancel out.
+        let twice = [
+            UserId(1),
+            UserId(7),
+            UserId(7),
+            UserId(2),
+            UserId(3),
+            UserId(4),
+            UserId(5),
+            UserId(6),
+        ];
+        assert!(contains_user(&twice, UserId(7)));
+        assert!(!contains_user(&twice, UserId(8)));
+    }
+
+    #[test]
     fn contains_group_finds_an_id_listed_twice_in_one_chunk() {
         // Two matches in the eight (or thirty-two) ids scanned together must not cancel out.
         for len in [8_usize, 16, 32, 64] {

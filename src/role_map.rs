@@ -252,7 +252,11 @@ mod tests {
     use crate::BuiltInRole;
 
     fn map() -> RoleMap {
-        RoleMap::new(&crate::role::BUILTIN_ROLES, Vec::new())
+        RoleMap::new(
+            &crate::role::BUILTIN_ROLES,
+            Vec::new(),
+            crate::policy::masks(&crate::Vocabulary::builtin()),
+        )
     }
 
     fn role(id: u32) -> Role {
@@ -308,16 +312,18 @@ mod tests {
         }
     }
 
-    /// Every held role's slot carries its grants and finds it; every other id's slot grants
-    /// nothing and finds nothing.
+    /// Every held role's slot carries what it does not grant and finds it; every other id's
+    /// slot grants nothing and finds nothing.
     fn assert_slots_in_step(map: &RoleMap, ids: core::ops::Range<u32>) {
         for id in ids {
             let slot = map.slot(RoleId(id));
             if let Some(role) = map.roles.iter().find(|role| role.id.0 == id) {
-                assert_eq!(slot.grants, role.grants, "{id}");
+                assert_eq!(slot.lacks, Lacks::of(role.grants, map.masks), "{id}");
+                assert_eq!(slot.lacks.grants(), role.grants, "{id}: well-formed grants");
                 assert_eq!(map.at(slot).map(|r| r.id), Some(role.id), "{id}");
             } else {
-                assert_eq!(slot.grants, Grants::EMPTY, "{id}");
+                assert_eq!(slot.lacks, Lacks::NOTHING, "{id}");
+                assert_eq!(slot.lacks.grants(), Grants::EMPTY, "{id}");
                 assert!(map.at(slot).is_none(), "{id}");
             }
         }
@@ -337,10 +343,11 @@ mod tests {
             }
             let widened = map
                 .slot(RoleId(101))
-                .grants
+                .lacks
+                .grants()
                 .with(reply, crate::Scope::Global);
             assert!(map.set_grants(RoleId(101), widened));
-            assert_eq!(map.slot(RoleId(101)).grants, widened);
+            assert_eq!(map.slot(RoleId(101)).lacks.grants(), widened);
             assert!(map.set_grants(RoleId(105), Grants::EMPTY));
             assert!(
                 !map.set_grants(RoleId(3), Grants::EMPTY),
@@ -348,19 +355,22 @@ mod tests {
             );
             assert!(!map.set_grants(RoleId(102), widened), "no such role");
             assert_eq!(
-                map.slot(RoleId(3)).grants,
+                map.slot(RoleId(3)).lacks.grants(),
                 BuiltInRole::SupportManager.role().grants
             );
             assert_slots_in_step(&map, 0..200);
             assert!(map.remove(RoleId(100)).is_some());
             assert_slots_in_step(&map, 0..200);
             assert_eq!(
-                map.slot(RoleId(101)).grants,
+                map.slot(RoleId(101)).lacks.grants(),
                 widened,
                 "kept through reindexing"
             );
             if sparse {
-                assert_eq!(map.slot(RoleId(1_000_000)).grants, role(1).grants);
+                assert_eq!(map.slot(RoleId(1_000_000)).lacks.grants(), role(1).grants);
+                assert!(map.set_grants(RoleId(1_000_000), widened));
+                assert_eq!(map.slot(RoleId(1_000_000)).lacks.grants(), widened);
+                assert_slots_in_step(&map, 999_990..1_000_010);
             }
         }
     }

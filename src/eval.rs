@@ -1,8 +1,9 @@
 //! The decision logic, all in one place: pure functions of a role, the facts and a plan.
 //!
 //! Nothing here allocates, and nothing depends on how many roles the policy holds: the caller
-//! looks the role (and, for `check`, `allowed` and `allows`, a copy of its grants) up in O(1),
-//! or has it from a [`ResolvedSubject`](crate::ResolvedSubject), and hands it in.
+//! looks the role (and, for `check`, `allowed` and `allows`, the complement of its grants, a
+//! [`Lacks`]) up in O(1), or has it from a [`ResolvedSubject`](crate::ResolvedSubject), and
+//! hands it in.
 
 use crate::agent_filter::AgentFilter;
 use crate::decision::{Decision, Fact, Reason};

@@ -10,9 +10,9 @@ use crate::{Role, RoleId};
 /// position and what the role does not grant.
 ///
 /// Ids are handed out in sequence and never reused, so the table normally has one slot per id
-/// handed out (32 bytes each), built-in ids included: a check reads the role's grants with one
-/// bounds-checked load, the same for a built-in role as for the ten-thousandth custom one, and
-/// reaches the role itself only for the reason. A loaded document can name ids far apart (a
+/// handed out (32 bytes each), built-in ids included: a check reads what the role does not
+/// grant with one bounds-checked load, the same for a built-in role as for the ten-thousandth
+/// custom one, and reaches the role itself only for the reason. A loaded document can name ids far apart (a
 /// few roles with ids in the billions); when the table would hold more than [`SLOTS_PER_ROLE`]
 /// slots per custom role (plus [`SLACK`]), it covers only the built-in ids and a hash map finds
 /// the custom ones, so memory stays bounded by the number of roles (at most 256 bytes of table

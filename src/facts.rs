@@ -117,7 +117,7 @@ impl Resource for Conversation<'_> {
 
     #[inline]
     fn has_participant(&self, user: UserId) -> bool {
-        self.participants.contains(&user)
+        crate::group_scan::contains_user(self.participants, user)
     }
 
     fn participants(&self) -> Cow<'_, [UserId]> {

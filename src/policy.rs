@@ -53,12 +53,13 @@ impl Policy {
     /// permissions of `vocabulary` (the twenty and the host's extensions).
     #[must_use]
     pub fn with_vocabulary(plan: Plan, vocabulary: Vocabulary) -> Policy {
+        let masks = masks(&vocabulary);
         Policy {
             plan,
             revision: 0,
             next_role_id: RoleId::FIRST_CUSTOM,
-            masks: masks(&vocabulary),
-            roles: RoleMap::new(vocabulary.builtin_roles(), Vec::new()),
+            masks,
+            roles: RoleMap::new(vocabulary.builtin_roles(), Vec::new(), masks),
             vocabulary,
             names: HashMap::new(),
         }
@@ -160,7 +161,7 @@ impl Policy {
     ) -> Decision<'_> {
         let slot = self.roles.slot(subject.role);
         eval::check(
-            slot.grants,
+            slot.lacks.grants(),
             || self.roles.at(slot),
             self.masks,
             subject,
@@ -194,8 +195,7 @@ impl Policy {
     ) -> bool {
         // An unknown role's empty slot grants nothing, so nothing is allowed.
         eval::allows(
-            self.roles.slot(subject.role).grants,
-            self.masks,
+            self.roles.slot(subject.role).lacks,
             subject,
             permissions,
             resource,
@@ -210,7 +210,7 @@ impl Policy {
     #[inline(always)]
     pub fn resolve<'s>(&self, subject: Subject<'s>) -> ResolvedSubject<'_, 's> {
         let slot = self.roles.slot(subject.role);
-        ResolvedSubject::new(subject, self.roles.at(slot), slot.grants, self.masks)
+        ResolvedSubject::new(subject, self.roles.at(slot), slot.lacks, self.masks)
     }
 
     /// Every permission `subject` may do on `resource`, in one call: for each permission `b`,
@@ -226,7 +226,7 @@ impl Policy {
     ) -> Permissions {
         // An unknown role's empty slot grants nothing, so nothing is allowed.
         eval::allowed(
-            self.roles.slot(subject.role).grants,
+            self.roles.slot(subject.role).lacks.grants(),
             self.masks,
             subject,
             resource,

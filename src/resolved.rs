@@ -2,7 +2,7 @@
 
 use crate::decision::Decision;
 use crate::eval::{self, Masks};
-use crate::grants::Grants;
+use crate::grants::Lacks;
 use crate::{Permissions, Resource, Role, Subject};
 
 /// A [`Subject`] with its role looked up in a [`Policy`](crate::Policy) once, from
@@ -50,25 +50,25 @@ pub struct ResolvedSubject<'p, 's> {
     subject: Subject<'s>,
     /// The role of `subject.role`; `None` when the policy holds no such role.
     role: Option<&'p Role>,
-    /// The role's grants (none without a role), beside the subject so a check reads them
-    /// without following a pointer.
-    grants: Grants,
+    /// What the role does not grant (everything without a role), beside the subject so a
+    /// check reads it without following a pointer.
+    lacks: Lacks,
     masks: Masks,
 }
 
 impl<'p, 's> ResolvedSubject<'p, 's> {
-    /// `subject` with `role` (and its `grants`) as the policy holds them.
+    /// `subject` with `role` (and what it `lacks`) as the policy holds them.
     #[inline(always)]
     pub(crate) const fn new(
         subject: Subject<'s>,
         role: Option<&'p Role>,
-        grants: Grants,
+        lacks: Lacks,
         masks: Masks,
     ) -> Self {
         ResolvedSubject {
             subject,
             role,
-            grants,
+            lacks,
             masks,
         }
     }
@@ -95,7 +95,7 @@ impl<'p, 's> ResolvedSubject<'p, 's> {
         resource: &R,
     ) -> Decision<'p> {
         eval::check(
-            self.grants,
+            self.lacks.grants(),
             || self.role,
             self.masks,
             &self.subject,
@@ -112,13 +112,7 @@ impl<'p, 's> ResolvedSubject<'p, 's> {
     /// Allocates nothing.
     #[inline(always)]
     pub fn allows<R: Resource + ?Sized>(&self, permissions: Permissions, resource: &R) -> bool {
-        eval::allows(
-            self.grants,
-            self.masks,
-            &self.subject,
-            permissions,
-            resource,
-        )
+        eval::allows(self.lacks, &self.subject, permissions, resource)
     }
 
     /// Every permission the subject may do on `resource`: the same set as
@@ -127,6 +121,6 @@ impl<'p, 's> ResolvedSubject<'p, 's> {
     /// Allocates nothing.
     #[inline(always)]
     pub fn allowed<R: Resource + ?Sized>(&self, resource: &R) -> Permissions {
-        eval::allowed(self.grants, self.masks, &self.subject, resource)
+        eval::allowed(self.lacks.grants(), self.masks, &self.subject, resource)
     }
 }

@@ -2,16 +2,17 @@
 
 use std::collections::HashMap;
 
-use crate::grants::Grants;
+use crate::eval::Masks;
+use crate::grants::{Grants, Lacks};
 use crate::{Role, RoleId};
 
 /// The nine built-in roles, then the custom roles in id order, with a table from id to
-/// position and grants.
+/// position and what the role does not grant.
 ///
 /// Ids are handed out in sequence and never reused, so the table normally has one slot per id
-/// handed out (32 bytes each), built-in ids included: a check reads the role's grants with one
-/// bounds-checked load, the same for a built-in role as for the ten-thousandth custom one, and
-/// reaches the role itself only for the reason. A loaded document can name ids far apart (a
+/// handed out (32 bytes each), built-in ids included: a check reads what the role does not
+/// grant with one bounds-checked load, the same for a built-in role as for the ten-thousandth
+/// custom one, and reaches the role itself only for the reason. A loaded document can name ids far apart (a
 /// few roles with ids in the billions); when the table would hold more than [`SLOTS_PER_ROLE`]
 /// slots per custom role (plus [`SLACK`]), it covers only the built-in ids and a hash map finds
 /// the custom ones, so memory stays bounded by the number of roles (at most 256 bytes of table
@@ -19,22 +20,24 @@ use crate::{Role, RoleId};
 #[derive(Debug, Clone)]
 pub(crate) struct RoleMap {
     roles: Vec<Role>,
-    /// `slots[id]` holds the role's position in `roles` and a copy of its grants, or is
-    /// [`Slot::EMPTY`].
+    /// `slots[id]` holds the role's position in `roles` and the complement of its grants, or
+    /// is [`Slot::EMPTY`].
     slots: Vec<Slot>,
     /// The slots of custom roles by id when their ids are too sparse for `slots`; empty
     /// otherwise.
     sparse: HashMap<RoleId, Slot>,
+    /// The vocabulary's masks, which every slot's [`Lacks`] is built under.
+    masks: Masks,
 }
 
-/// Where a role sits, and what it grants: the copy lets a check skip the role itself.
+/// Where a role sits, and what it does not grant: the copy lets a check skip the role itself.
 ///
-/// Invariant: `grants == roles[position].grants`; once a role is in the map, only
-/// [`RoleMap::set_grants`] changes its grants.
+/// Invariant: `lacks == Lacks::of(roles[position].grants, masks)`; once a role is in the map,
+/// only [`RoleMap::set_grants`] changes its grants.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
-    /// The role's grants; none for an empty slot.
-    pub(crate) grants: Grants,
+    /// What the role does not grant; everything for an empty slot.
+    pub(crate) lacks: Lacks,
     /// The role's position in `roles`; [`NONE`] for an empty slot.
     position: u32,
 }
@@ -42,14 +45,14 @@ pub(crate) struct Slot {
 impl Slot {
     /// No role: grants nothing, and its position finds nothing.
     const EMPTY: Slot = Slot {
-        grants: Grants::EMPTY,
+        lacks: Lacks::NOTHING,
         position: NONE,
     };
 
     /// The slot of `role`, held at `position`: the one place a slot copies grants from a role.
-    const fn of(role: &Role, position: u32) -> Slot {
+    const fn of(role: &Role, position: u32, masks: Masks) -> Slot {
         Slot {
-            grants: role.grants,
+            lacks: Lacks::of(role.grants, masks),
             position,
         }
     }
@@ -66,8 +69,9 @@ const BUILTIN: usize = 9;
 
 impl RoleMap {
     /// The map of `builtin` (ids 1 to 9) and `custom`, which are in strictly increasing id
-    /// order, all custom, and fewer than `u32::MAX` (the caller has checked).
-    pub(crate) fn new(builtin: &[Role; BUILTIN], custom: Vec<Role>) -> RoleMap {
+    /// order, all custom, and fewer than `u32::MAX` (the caller has checked), under the
+    /// vocabulary's `masks`.
+    pub(crate) fn new(builtin: &[Role; BUILTIN], custom: Vec<Role>, masks: Masks) -> RoleMap {
         let mut roles = Vec::with_capacity(BUILTIN + custom.len());
         roles.extend_from_slice(builtin);
         roles.extend(custom);
@@ -75,6 +79,7 @@ impl RoleMap {
             roles,
             slots: Vec::new(),
             sparse: HashMap::new(),
+            masks,
         };
         map.reindex();
         map
@@ -136,7 +141,7 @@ impl RoleMap {
             return false;
         };
         role.grants = grants;
-        slot.grants = grants;
+        slot.lacks = Lacks::of(grants, self.masks);
         true
     }
 
@@ -173,7 +178,7 @@ impl RoleMap {
             return false;
         };
         let id = role.id;
-        let slot = Slot::of(&role, position);
+        let slot = Slot::of(&role, position, self.masks);
         self.roles.push(role);
         let index = id.0 as usize;
         if !self.sparse.is_empty() {
@@ -215,7 +220,7 @@ impl RoleMap {
         for (position, role) in self.roles.iter().enumerate() {
             // Positions fit in u32: `push` refuses more roles than that.
             #[allow(clippy::cast_possible_truncation)]
-            let slot = Slot::of(role, position as u32);
+            let slot = Slot::of(role, position as u32, self.masks);
             match self.slots.get_mut(role.id.0 as usize) {
                 Some(entry) => *entry = slot,
                 None => {
@@ -247,7 +252,11 @@ mod tests {
     use crate::BuiltInRole;
 
     fn map() -> RoleMap {
-        RoleMap::new(&crate::role::BUILTIN_ROLES, Vec::new())
+        RoleMap::new(
+            &crate::role::BUILTIN_ROLES,
+            Vec::new(),
+            crate::policy::masks(&crate::Vocabulary::builtin()),
+        )
     }
 
     fn role(id: u32) -> Role {
@@ -303,16 +312,18 @@ mod tests {
         }
     }
 
-    /// Every held role's slot carries its grants and finds it; every other id's slot grants
-    /// nothing and finds nothing.
+    /// Every held role's slot carries what it does not grant and finds it; every other id's
+    /// slot grants nothing and finds nothing.
     fn assert_slots_in_step(map: &RoleMap, ids: core::ops::Range<u32>) {
         for id in ids {
             let slot = map.slot(RoleId(id));
             if let Some(role) = map.roles.iter().find(|role| role.id.0 == id) {
-                assert_eq!(slot.grants, role.grants, "{id}");
+                assert_eq!(slot.lacks, Lacks::of(role.grants, map.masks), "{id}");
+                assert_eq!(slot.lacks.grants(), role.grants, "{id}: well-formed grants");
                 assert_eq!(map.at(slot).map(|r| r.id), Some(role.id), "{id}");
             } else {
-                assert_eq!(slot.grants, Grants::EMPTY, "{id}");
+                assert_eq!(slot.lacks, Lacks::NOTHING, "{id}");
+                assert_eq!(slot.lacks.grants(), Grants::EMPTY, "{id}");
                 assert!(map.at(slot).is_none(), "{id}");
             }
         }
@@ -332,10 +343,11 @@ mod tests {
             }
             let widened = map
                 .slot(RoleId(101))
-                .grants
+                .lacks
+                .grants()
                 .with(reply, crate::Scope::Global);
             assert!(map.set_grants(RoleId(101), widened));
-            assert_eq!(map.slot(RoleId(101)).grants, widened);
+            assert_eq!(map.slot(RoleId(101)).lacks.grants(), widened);
             assert!(map.set_grants(RoleId(105), Grants::EMPTY));
             assert!(
                 !map.set_grants(RoleId(3), Grants::EMPTY),
@@ -343,19 +355,22 @@ mod tests {
             );
             assert!(!map.set_grants(RoleId(102), widened), "no such role");
             assert_eq!(
-                map.slot(RoleId(3)).grants,
+                map.slot(RoleId(3)).lacks.grants(),
                 BuiltInRole::SupportManager.role().grants
             );
             assert_slots_in_step(&map, 0..200);
             assert!(map.remove(RoleId(100)).is_some());
             assert_slots_in_step(&map, 0..200);
             assert_eq!(
-                map.slot(RoleId(101)).grants,
+                map.slot(RoleId(101)).lacks.grants(),
                 widened,
                 "kept through reindexing"
             );
             if sparse {
-                assert_eq!(map.slot(RoleId(1_000_000)).grants, role(1).grants);
+                assert_eq!(map.slot(RoleId(1_000_000)).lacks.grants(), role(1).grants);
+                assert!(map.set_grants(RoleId(1_000_000), widened));
+                assert_eq!(map.slot(RoleId(1_000_000)).lacks.grants(), widened);
+                assert_slots_in_step(&map, 999_990..1_000_010);
             }
         }
     }

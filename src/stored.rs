@@ -352,12 +352,13 @@ fn load(
     if let Some(pair) = roles.windows(2).find(|pair| pair[0].id == pair[1].id) {
         return Err(PolicyError::DuplicateRoleId(pair[0].id));
     }
-    let roles = RoleMap::new(vocabulary.builtin_roles(), roles);
+    let masks = crate::policy::masks(vocabulary);
+    let roles = RoleMap::new(vocabulary.builtin_roles(), roles, masks);
     Ok(Policy {
         plan: stored.plan,
         revision: stored.revision,
         next_role_id: next,
-        masks: crate::policy::masks(vocabulary),
+        masks,
         vocabulary: vocabulary.clone(),
         roles,
         names,

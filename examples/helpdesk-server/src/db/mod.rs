@@ -356,25 +356,27 @@ impl Db {
             Pool::Sqlite(pool) => {
                 let permit = pool.permit().await?;
                 let pool = pool.clone();
-                tokio::task::spawn_blocking(move || {
-                    let mut conn = pool.get(permit)?;
-                    f(&mut *conn)
-                })
-                .await
-                .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
+                blocking(move || f(&mut *pool.get(permit)?)).await
             }
             Pool::Postgres(pool) => {
                 let permit = pool.permit().await?;
                 let pool = pool.clone();
-                tokio::task::spawn_blocking(move || {
-                    let mut conn = pool.get(permit)?;
-                    f(&mut *conn)
-                })
-                .await
-                .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
+                blocking(move || f(&mut *pool.get(permit)?)).await
             }
         }
     }
+}
+
+/// Runs `work` on tokio's blocking pool.
+///
+/// # Errors
+/// What `work` returns; 500 if the task could not run to completion.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ApiError::internal(format!("database task failed: {error}")))?
 }
 
 /// Seconds since the Unix epoch, for `created_at` columns.

@@ -256,8 +256,22 @@ impl SignedInId {
     /// # Errors
     /// 401 when there is no such user; a database error.
     pub fn load(self, conn: &mut dyn db::Sql) -> Result<Agent, ApiError> {
-        db::load_agent(conn, self.0)?
-            .ok_or_else(|| ApiError::unauthorized(format!("there is no user {}", self.0)))
+        db::load_agent(conn, self.0)?.ok_or_else(|| self.unknown())
+    }
+
+    /// [`SignedInId::load`], with the newest conversation's id read in the same statement.
+    ///
+    /// # Errors
+    /// 401 when there is no such user; a database error.
+    pub fn load_with_newest(
+        self,
+        conn: &mut dyn db::Sql,
+    ) -> Result<(Agent, Option<i64>), ApiError> {
+        db::load_agent_and_newest(conn, self.0)?.ok_or_else(|| self.unknown())
+    }
+
+    fn unknown(self) -> ApiError {
+        ApiError::unauthorized(format!("there is no user {}", self.0))
     }
 }
 

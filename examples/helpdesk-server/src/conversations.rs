@@ -248,6 +248,34 @@ pub fn inbox_rows_from_window(
     page: PageRequest,
     first_window: i64,
 ) -> Result<(Vec<ConversationRow>, Option<i64>), ApiError> {
+    page_rows(conn, policy, agent, page, first_window, None)
+}
+
+/// [`inbox_rows`] for a caller that has read the newest conversation's id already (`newest`,
+/// `None` for no conversation; from [`db::load_agent_and_newest`]): a first page with groups
+/// then needs no statement of its own for it.
+///
+/// # Errors
+/// A database error.
+pub fn inbox_rows_below_newest(
+    conn: &mut dyn Sql,
+    policy: &Policy,
+    agent: &Agent,
+    page: PageRequest,
+    newest: Option<i64>,
+) -> Result<(Vec<ConversationRow>, Option<i64>), ApiError> {
+    page_rows(conn, policy, agent, page, FIRST_WINDOW, Some(newest))
+}
+
+/// The page; `known_newest` is the newest conversation's id when the caller has read it.
+fn page_rows(
+    conn: &mut dyn Sql,
+    policy: &Policy,
+    agent: &Agent,
+    page: PageRequest,
+    first_window: i64,
+    known_newest: Option<Option<i64>>,
+) -> Result<(Vec<ConversationRow>, Option<i64>), ApiError> {
     let filter = policy.filter(&agent.subject(), Permissions::VIEW_CONVERSATIONS);
     // Only groups make an inbox large; what is assigned to one agent or followed by them is
     // a few hundred rows at most, cheaper in one query than in windows.
@@ -265,10 +293,13 @@ pub fn inbox_rows_from_window(
     let wanted = usize::try_from(page.limit + 1).unwrap_or(usize::MAX);
     let mut upper = match page.before {
         Some(before) => before,
-        None if windowed => conn
-            .query_one("SELECT max(id) FROM conversations", &[])?
-            .opt_int(0)?
-            .map_or(0, |max| max.saturating_add(1)),
+        None if windowed => match known_newest {
+            Some(newest) => newest,
+            None => conn
+                .query_one("SELECT max(id) FROM conversations", &[])?
+                .opt_int(0)?,
+        }
+        .map_or(0, |max| max.saturating_add(1)),
         None => i64::MAX,
     };
     let mut span = first_window.max(1);
@@ -417,8 +448,14 @@ pub async fn inbox(
     let ((rows, next), agent, policy) = app
         .db
         .run(move |conn| {
-            let agent = signed_in.load(conn)?;
-            Ok((inbox_rows(conn, &policy, &agent, page?)?, agent, policy))
+            let (agent, newest) = signed_in.load_with_newest(conn)?;
+            let page = page?;
+            let rows = if page.before.is_none() {
+                inbox_rows_below_newest(conn, &policy, &agent, page, newest)?
+            } else {
+                inbox_rows(conn, &policy, &agent, page)?
+            };
+            Ok((rows, agent, policy))
         })
         .await?;
     let subject = agent.subject();

@@ -459,19 +459,44 @@ impl Agent {
 /// # Errors
 /// A database error, or a stored role id out of range.
 pub fn load_agent(conn: &mut dyn Sql, id: UserId) -> Result<Option<Agent>, ApiError> {
+    Ok(load_agent_rows(conn, id, false)?.map(|(agent, _)| agent))
+}
+
+/// Loads a user's facts and the newest conversation's id (`None` for no conversation) in one
+/// statement, for an inbox's first page: a round trip less than asking for each.
+///
+/// # Errors
+/// A database error, or a stored role id out of range.
+pub fn load_agent_and_newest(
+    conn: &mut dyn Sql,
+    id: UserId,
+) -> Result<Option<(Agent, Option<i64>)>, ApiError> {
+    load_agent_rows(conn, id, true)
+}
+
+fn load_agent_rows(
+    conn: &mut dyn Sql,
+    id: UserId,
+    with_newest: bool,
+) -> Result<Option<(Agent, Option<i64>)>, ApiError> {
     let Some(sql) = sql_id(id.0) else {
         return Ok(None);
     };
     // One query (a round trip less on PostgreSQL): the user, then one row per membership.
-    let rows = conn.query(
+    let query = if with_newest {
+        "SELECT u.name, u.role_id, m.group_id, m.view_only, \
+         (SELECT max(id) FROM conversations) FROM users u \
+         LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.group_id"
+    } else {
         "SELECT u.name, u.role_id, m.group_id, m.view_only FROM users u \
-         LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.group_id",
-        &[sql.into()],
-    )?;
+         LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.group_id"
+    };
+    let rows = conn.query(query, &[sql.into()])?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
     let (name, role) = (first.text(0)?, first.int(1)?);
+    let newest = if with_newest { first.opt_int(4)? } else { None };
     let role = RoleId::try_from(role)
         .map_err(|_| ApiError::internal(format!("user {id} has a stored role id out of range")))?;
     let mut groups = GroupList::new();
@@ -489,13 +514,14 @@ pub fn load_agent(conn: &mut dyn Sql, id: UserId) -> Result<Option<Agent>, ApiEr
             }
         }
     }
-    Ok(Some(Agent {
+    let agent = Agent {
         id,
         name,
         role,
         groups,
         view_only,
-    }))
+    };
+    Ok(Some((agent, newest)))
 }
 
 /// A conversation row with its participants: the host's own row type, checked by the crate

@@ -342,7 +342,7 @@ fn page_rows(
     Ok((rows, next))
 }
 
-/// The statement and parameters of [`window`] on `backend`: public so that a test can ask the
+/// The statement and parameters of one inbox window on `backend`: public so that a test can ask the
 /// database how it plans exactly what the server runs.
 pub fn window_query(
     backend: db::Backend,

@@ -725,31 +725,58 @@ fn policy_with_roles(count: usize) -> (Policy, Vec<RoleId>) {
     (policy, ids)
 }
 
-/// `check` in a policy with 10 and with 10,000 custom roles: against the last-created role,
-/// and against a random role per call (cycling through 4,096 pre-drawn ones).
-fn bench_roles(c: &mut Criterion) {
+/// The `roles` cases' facts, for criterion and for the plain loops alike: a user in 8 groups
+/// and a conversation in the fifth of them, assigned to someone else.
+struct RolesCase {
+    native_groups: Vec<u64>,
+    groups: Vec<GroupId>,
+    conversation: Conversation<'static>,
+    conv: native::Conv<'static>,
+}
+
+fn roles_case() -> RolesCase {
     let native_groups = groups_of(8);
     let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
     let hit = native_groups[4];
-    let conversation = Conversation {
-        group: Some(GroupId(hit)),
-        assignee: Some(UserId(OTHER)),
-        participants: &[],
-    };
-    let conv = native::Conv {
-        group: Some(hit),
-        assignee: Some(OTHER),
-        participants: &[],
-    };
+    RolesCase {
+        conversation: Conversation {
+            group: Some(GroupId(hit)),
+            assignee: Some(UserId(OTHER)),
+            participants: &[],
+        },
+        conv: native::Conv {
+            group: Some(hit),
+            assignee: Some(OTHER),
+            participants: &[],
+        },
+        native_groups,
+        groups,
+    }
+}
+
+/// 4,096 subjects in `groups`, each holding a role drawn from `ids` (seeded by their number).
+fn random_subjects<'g>(ids: &[RoleId], groups: &'g [GroupId]) -> Vec<Subject<'g>> {
+    let mut rng = Rng(ids.len() as u64);
+    (0..4096)
+        .map(|_| Subject::new(UserId(ME), ids[rng.below(ids.len())], groups))
+        .collect()
+}
+
+/// `check` in a policy with 10 and with 10,000 custom roles: against the last-created role,
+/// and against a random role per call (cycling through 4,096 pre-drawn ones).
+fn bench_roles(c: &mut Criterion) {
+    let RolesCase {
+        native_groups,
+        groups,
+        conversation,
+        conv,
+    } = roles_case();
     let mut group = c.benchmark_group("roles");
 
     for count in [10_usize, 10_000] {
         let (policy, ids) = policy_with_roles(count);
         let last = Subject::new(UserId(ME), *ids.last().unwrap(), &groups);
-        let mut rng = Rng(count as u64);
-        let random: Vec<Subject<'_>> = (0..4096)
-            .map(|_| Subject::new(UserId(ME), ids[rng.below(count)], &groups))
-            .collect();
+        let random = random_subjects(&ids, &groups);
         // The built-in role granting the same (Sales User: view_conversations at Group), in
         // the same policy, for one subject and cycling through 4,096 subjects like `random`.
         let builtin = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
@@ -1689,8 +1716,8 @@ fn main() {
 ///   the fastest of many is the undisturbed one.
 mod loops {
     use super::{
-        groups_of, native, policy_with_roles, scope_cases, BuiltInRole, Conversation, GroupId,
-        Permissions, Plan, Policy, Rng, Subject, UserId, ME, OTHER,
+        groups_of, native, policy_with_roles, random_subjects, roles_case, scope_cases,
+        BuiltInRole, GroupId, Permissions, Plan, Policy, RolesCase, Subject, UserId, ME,
     };
     use std::hint::black_box;
     use std::time::Instant;
@@ -1814,19 +1841,12 @@ mod loops {
         // Roles: a built-in and a custom role granting `view_conversations` at Group, a hit
         // among 8 groups, in policies with 10 and 10,000 custom roles; and a random one of
         // 4,096 pre-drawn subjects per question, beside the baseline's 4,096 users.
-        let native_groups = groups_of(8);
-        let groups: Vec<GroupId> = native_groups.iter().copied().map(GroupId).collect();
-        let hit = native_groups[4];
-        let conversation = Conversation {
-            group: Some(GroupId(hit)),
-            assignee: Some(UserId(OTHER)),
-            participants: &[],
-        };
-        let conv = native::Conv {
-            group: Some(hit),
-            assignee: Some(OTHER),
-            participants: &[],
-        };
+        let RolesCase {
+            native_groups,
+            groups,
+            conversation,
+            conv,
+        } = roles_case();
         let users: Vec<native::User> = (0..4096)
             .map(|_| native::User::viewing_at(ME, native::Scope::Group, native_groups.clone()))
             .collect();
@@ -1834,10 +1854,7 @@ mod loops {
             let (policy, ids) = policy_with_roles(count);
             let builtin = Subject::new(UserId(ME), BuiltInRole::SalesUser.id(), &groups);
             let last = Subject::new(UserId(ME), *ids.last().unwrap_or(&builtin.role), &groups);
-            let mut rng = Rng(count as u64);
-            let random: Vec<Subject<'_>> = (0..4096)
-                .map(|_| Subject::new(UserId(ME), ids[rng.below(count)], &groups))
-                .collect();
+            let random = random_subjects(&ids, &groups);
             let resolved: Vec<_> = random.iter().map(|&s| policy.resolve(s)).collect();
             let name = |what: &str| format!("roles/{what}/{count}");
             let ask = |subject: &Subject<'_>| {

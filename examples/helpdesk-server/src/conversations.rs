@@ -253,7 +253,7 @@ pub fn inbox_rows_from_window(
 
 /// [`inbox_rows`] for a caller that has read the newest conversation's id already (`newest`,
 /// `None` for no conversation; from [`db::load_agent_and_newest`]): a first page with groups
-/// then needs no statement of its own for it.
+/// then needs no statement of its own for it (a later page starts below its `before`).
 ///
 /// # Errors
 /// A database error.
@@ -449,12 +449,7 @@ pub async fn inbox(
         .db
         .run(move |conn| {
             let (agent, newest) = signed_in.load_with_newest(conn)?;
-            let page = page?;
-            let rows = if page.before.is_none() {
-                inbox_rows_below_newest(conn, &policy, &agent, page, newest)?
-            } else {
-                inbox_rows(conn, &policy, &agent, page)?
-            };
+            let rows = inbox_rows_below_newest(conn, &policy, &agent, page?, newest)?;
             Ok((rows, agent, policy))
         })
         .await?;

@@ -17,6 +17,7 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{NoTls, Statement};
 use tokio::sync::Semaphore;
 
+use super::pool::{Idle, Pooled, Reusable};
 use super::{Backend, DbError, Permit, Row, Sql, Value};
 
 /// Connections per server process: two cores, and PostgreSQL works best with few.
@@ -203,19 +204,19 @@ impl Sql for PgConn {
     }
 }
 
-/// The idle connections. A `postgres::Client` closes itself by blocking on its own runtime,
-/// which panics on a thread that drives async tasks; the last pool handle may well be dropped
-/// on one (a server shutting down, a test ending), so the connections left are closed on a
-/// thread of their own.
-#[derive(Debug)]
-struct Idle(Mutex<Vec<PgConn>>);
+impl Reusable for PgConn {
+    // `Sql::transaction` commits or rolls back; only a panic inside one leaves it open, and a
+    // rollback outside a transaction is a harmless warning.
+    fn reset(&mut self) -> bool {
+        !self.client.is_closed()
+            && (!std::thread::panicking() || self.client.batch_execute("ROLLBACK").is_ok())
+    }
 
-impl Drop for Idle {
-    fn drop(&mut self) {
-        let left = std::mem::take(self.0.get_mut().unwrap_or_else(PoisonError::into_inner));
-        if left.is_empty() {
-            return;
-        }
+    /// A `postgres::Client` closes itself by blocking on its own runtime, which panics on a
+    /// thread that drives async tasks; the last pool handle may well be dropped on one (a
+    /// server shutting down, a test ending), so the connections left are closed on a thread of
+    /// their own.
+    fn close_all(left: Vec<PgConn>) {
         let handed = Arc::new(Mutex::new(Some(left)));
         let closer = Arc::clone(&handed);
         let spawned = std::thread::Builder::new()
@@ -238,7 +239,7 @@ impl Drop for Idle {
 /// on a condition variable served newcomers before the waiting ones (p99 40 ms at p50 9 ms).
 #[derive(Clone)]
 pub struct Pool {
-    idle: Arc<Idle>,
+    idle: Arc<Idle<PgConn>>,
     permits: Arc<Semaphore>,
     connect: postgres::Config,
     config: tokio_postgres::Config,
@@ -265,7 +266,7 @@ impl Pool {
         let mut config: tokio_postgres::Config = url.parse().map_err(bad)?;
         config.connect_timeout(WAIT);
         Ok(Pool {
-            idle: Arc::new(Idle(Mutex::new(Vec::new()))),
+            idle: Idle::new(Vec::new()),
             permits: Arc::new(Semaphore::new(CONNECTIONS)),
             connect,
             config,
@@ -296,14 +297,8 @@ impl Pool {
     ///
     /// # Errors
     /// Unavailable when a new connection cannot be opened within 2 s.
-    pub fn get(&self, permit: Permit) -> Result<Pooled, DbError> {
-        let idle = self
-            .idle
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let conn = match idle {
+    pub fn get(&self, permit: Permit) -> Result<Pooled<PgConn>, DbError> {
+        let conn = match self.idle.pop() {
             Some(conn) => conn,
             None => PgConn {
                 client: self.connect.connect(NoTls).map_err(|error| {
@@ -313,57 +308,6 @@ impl Pool {
                 statements: HashMap::new(),
             },
         };
-        Ok(Pooled {
-            conn: Some(conn),
-            idle: Arc::clone(&self.idle),
-            _permit: permit,
-        })
-    }
-}
-
-/// A connection out of the pool, back in it when dropped: a closed one (the database went
-/// away) is dropped instead, and one left inside a transaction (a panic) is rolled back first.
-#[derive(Debug)]
-pub struct Pooled {
-    conn: Option<PgConn>,
-    idle: Arc<Idle>,
-    // Released after `drop` has put the connection back (fields drop after `Drop::drop`).
-    _permit: Permit,
-}
-
-impl std::ops::Deref for Pooled {
-    type Target = PgConn;
-    fn deref(&self) -> &PgConn {
-        self.conn.as_ref().unwrap_or_else(|| unreachable!())
-    }
-}
-
-impl std::ops::DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut PgConn {
-        self.conn.as_mut().unwrap_or_else(|| unreachable!())
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
-            return;
-        };
-        // `Sql::transaction` commits or rolls back; only a panic inside one leaves it open,
-        // and a rollback outside a transaction is a harmless warning.
-        let healthy = !conn.client.is_closed()
-            && (!std::thread::panicking() || conn.client.batch_execute("ROLLBACK").is_ok());
-        let mut idle = self.idle.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if healthy {
-            idle.push(conn);
-        } else {
-            // The database went away (or restarted): the idle connections are most likely
-            // closed too, though none can tell before its next use. Dropping them all now
-            // costs reconnecting, where keeping them would cost a failed request each.
-            let stale = std::mem::take(&mut *idle);
-            drop(idle);
-            drop(stale);
-            drop(conn);
-        }
+        Ok(Pooled::new(conn, &self.idle, permit))
     }
 }

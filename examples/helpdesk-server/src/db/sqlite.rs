@@ -6,9 +6,8 @@
 //! each closure on a thread of its own. An in-memory database exists per connection, so it
 //! gets exactly one.
 
-use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::ValueRef;
@@ -16,6 +15,7 @@ use rusqlite::{params_from_iter, Connection, ErrorCode};
 
 use tokio::sync::Semaphore;
 
+use super::pool::{Idle, Pooled, Reusable};
 use super::{Backend, DbError, Permit, Row, Sql, Value};
 
 /// Connections to one file (or the one in-memory connection).
@@ -94,7 +94,7 @@ impl Sql for SqliteConn {
 /// ([`super::postgres::Pool`]): a blocking task always finds a connection idle.
 #[derive(Debug, Clone)]
 pub struct Pool {
-    idle: Arc<Mutex<Vec<SqliteConn>>>,
+    idle: Arc<Idle<SqliteConn>>,
     permits: Arc<Semaphore>,
     file: bool,
 }
@@ -134,7 +134,7 @@ impl Pool {
         }
         Ok(Pool {
             permits: Arc::new(Semaphore::new(idle.len())),
-            idle: Arc::new(Mutex::new(idle)),
+            idle: Idle::new(idle),
             file: path.is_some(),
         })
     }
@@ -160,54 +160,21 @@ impl Pool {
     ///
     /// # Errors
     /// None is idle: a permit that is not this pool's.
-    pub fn get(&self, permit: Permit) -> Result<Pooled, DbError> {
+    pub fn get(&self, permit: Permit) -> Result<Pooled<SqliteConn>, DbError> {
         let conn = self
             .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
             .pop()
             .ok_or_else(|| DbError::internal("no idle connection for a permit"))?;
-        Ok(Pooled {
-            conn: Some(conn),
-            idle: Arc::clone(&self.idle),
-            _permit: permit,
-        })
+        Ok(Pooled::new(conn, &self.idle, permit))
     }
 }
 
-/// A connection out of the pool, back in it when dropped. A transaction a panic left open is
-/// rolled back first, so the next user starts clean.
-#[derive(Debug)]
-pub struct Pooled {
-    conn: Option<SqliteConn>,
-    idle: Arc<Mutex<Vec<SqliteConn>>>,
-    // Released after `drop` has put the connection back (fields drop after `Drop::drop`).
-    _permit: Permit,
-}
-
-impl Deref for Pooled {
-    type Target = SqliteConn;
-    fn deref(&self) -> &SqliteConn {
-        self.conn.as_ref().unwrap_or_else(|| unreachable!())
-    }
-}
-
-impl DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut SqliteConn {
-        self.conn.as_mut().unwrap_or_else(|| unreachable!())
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            if !conn.0.is_autocommit() {
-                let _ = conn.0.execute_batch("ROLLBACK");
-            }
-            self.idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(conn);
+// A transaction a panic left open is rolled back, so the next user starts clean.
+impl Reusable for SqliteConn {
+    fn reset(&mut self) -> bool {
+        if !self.0.is_autocommit() {
+            let _ = self.0.execute_batch("ROLLBACK");
         }
+        true
     }
 }

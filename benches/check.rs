@@ -1747,7 +1747,8 @@ mod loops {
 
     /// Counts (one marked loop, its name printed) or times (one loop, nanoseconds a question).
     /// One loop for both, so that the compiler inlines `ask` into it (two loops left it a call).
-    #[inline(always)]
+    // Never inlined, a function per variant as under criterion: one giant `run` spilled registers.
+    #[inline(never)]
     fn once(mode: Mode, name: &str, ask: impl FnMut() -> bool) -> f64 {
         let counting = matches!(mode, Mode::Count { .. });
         let iterations = match mode {

@@ -196,16 +196,6 @@ pub trait Sql: Send {
     /// A database error.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
 
-    /// Every row of a query planned for these values: not taken from a statement cache, where
-    /// PostgreSQL may settle on a generic plan after five runs. For queries whose best plan
-    /// depends on the values (an inbox window). SQLite plans every run anyway.
-    ///
-    /// # Errors
-    /// A database error.
-    fn query_planned(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        self.query(sql, params)
-    }
-
     /// Runs a statement: the number of rows it changed.
     ///
     /// # Errors

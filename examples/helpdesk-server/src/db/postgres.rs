@@ -172,28 +172,6 @@ impl Sql for PgConn {
         rows.iter().map(read).collect()
     }
 
-    // A statement of its own, planned with the values at its first (only) run: a cached one
-    // may switch to a generic plan, which for an inbox window scans the whole id range (8 ms
-    // for Dev at a million conversations) where the values' plan reads three small index
-    // ranges (1 ms). The parameters' types are given, so it is one round trip (parse, bind
-    // and run together), not the three of preparing an unnamed statement, running it and
-    // closing it.
-    fn query_planned(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        let sql = numbered(sql);
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
-            .iter()
-            .map(|value| {
-                let ty = match value {
-                    Value::Text(_) => Type::TEXT,
-                    Value::Null | Value::Int(_) => Type::INT8,
-                };
-                (value as &(dyn ToSql + Sync), ty)
-            })
-            .collect();
-        let rows = self.client.query_typed(sql.as_ref(), &typed)?;
-        rows.iter().map(read).collect()
-    }
-
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let statement = self.prepared(&numbered(sql))?;
         Ok(self.client.execute(&statement, &bound(params))?)

@@ -305,16 +305,11 @@ fn page_rows(
     let mut span = first_window.max(1);
     let mut rows = Vec::new();
     while rows.len() < wanted && upper > 0 {
-        let lower = if windowed {
-            upper.saturating_sub(span)
-        } else {
-            0
-        };
+        let lower = windowed.then(|| upper.saturating_sub(span));
         let need = wanted - rows.len();
         let found = window(
             conn,
             &filter,
-            windowed,
             upper,
             lower,
             i64::try_from(need).unwrap_or(i64::MAX),
@@ -329,7 +324,7 @@ fn page_rows(
                 .max(4)
         };
         rows.extend(found);
-        upper = lower;
+        upper = lower.unwrap_or(0);
         span = span.saturating_mul(factor);
     }
     let more = rows.len() == wanted;
@@ -343,14 +338,13 @@ fn page_rows(
 }
 
 /// The statement and parameters of one inbox window on `backend`: public so that a test can ask the
-/// database how it plans exactly what the server runs. `windowed` for a filter with groups
-/// (its ids bounded below by `lower`); otherwise `lower` is ignored.
+/// database how it plans exactly what the server runs. `lower` for a filter with groups, looked
+/// for in windows of ids; `None` for one read in a single query.
 pub fn window_query(
     backend: db::Backend,
     filter: &SqlFilter,
-    windowed: bool,
     upper: i64,
-    lower: i64,
+    lower: Option<i64>,
     limit: i64,
 ) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = filter.params.iter().map(|p| Value::Int(*p)).collect();
@@ -362,17 +356,15 @@ pub fn window_query(
             db::Backend::Postgres => format!("${}", params.len()),
         }
     };
-    // PostgreSQL's window is on `c.id + 0`, which only the group and assignee indexes carry
-    // (`db::schema`): its prepared statement's generic plan then reads those indexes inside
-    // the window whatever the table's size, where on `c.id` it walked the primary key through
-    // the window at some sizes. Its plan is cached, not made again for every page (planning
-    // was a fifth of all the CPU a Dev page took).
-    let id = match backend {
-        db::Backend::Postgres if windowed => "c.id + 0",
+    // On PostgreSQL a window is bounded on `c.id + 0`, which only the group and assignee
+    // indexes carry, so its cached generic plan reads them inside the window (why: the
+    // `POSTGRES_INDEXES` docs in `db::schema`).
+    let id = match (backend, lower) {
+        (db::Backend::Postgres, Some(_)) => "c.id + 0",
         _ => "c.id",
     };
     let mut bounds = format!(" AND {id} < {}", placeholder(&mut params, upper));
-    if windowed {
+    if let Some(lower) = lower {
         // Always written (0 for none), so that every window of a filter is one statement.
         bounds.push_str(&format!(
             " AND {id} >= {}",
@@ -401,17 +393,16 @@ pub fn window_query(
     (query, params)
 }
 
-/// At most `limit` rows matching `filter` with `lower <= id < upper`, newest first (no lower
-/// bound for `lower <= 0`); `windowed` for a filter with groups, looked for in id windows.
+/// At most `limit` rows matching `filter` with `lower <= id < upper` (no lower bound for
+/// `None`), newest first.
 fn window(
     conn: &mut dyn Sql,
     filter: &SqlFilter,
-    windowed: bool,
     upper: i64,
-    lower: i64,
+    lower: Option<i64>,
     limit: i64,
 ) -> Result<Vec<ConversationRow>, ApiError> {
-    let (query, params) = window_query(conn.backend(), filter, windowed, upper, lower, limit);
+    let (query, params) = window_query(conn.backend(), filter, upper, lower, limit);
     let rows = conn.query(&query, &params)?;
     Ok(rows
         .iter()

@@ -255,9 +255,8 @@ async fn window_plan(app: &App) -> Vec<String> {
             let (query, params) = window_query(
                 conn.backend(),
                 &filter,
-                true,
                 newest + 1,
-                newest - 16_383,
+                Some(newest - 16_383),
                 51,
             );
             let lines = match conn.backend() {

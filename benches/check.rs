@@ -14,7 +14,9 @@
 //!   conversation;
 //! - `roles/...`: `check` in a policy with 10 and with 10,000 custom roles (the last created,
 //!   and a random one per call, also resolved beforehand like the baseline's 4,096 users),
-//!   beside the built-in role granting the same; `check` and `allows` for each;
+//!   beside the built-in role granting the same; `check` and `allows` for each; and the
+//!   baseline written as the crate works (`native by role`: the same users, each role's row
+//!   found by id in a table of them);
 //! - `extensions/...`: the same checks with the twenty permissions only and with 44 extensions
 //!   declared;
 //! - `who_may/build/...`: building `who_may` in a policy with 10 and with 10,000 custom roles;
@@ -133,6 +135,61 @@ mod native {
             }
             Scope::Restricted => {
                 conv.assignee == Some(user.id) || conv.participants.contains(&user.id)
+            }
+        }
+    }
+
+    /// What a host keeps per role when it keeps roles apart from users: the same bitmask and
+    /// scope bytes as a [`User`] holds, 24 bytes.
+    #[derive(Clone, Copy)]
+    pub struct RoleRow {
+        pub perms: u32,
+        pub scopes: [Scope; 20],
+    }
+
+    impl RoleRow {
+        /// No role at this id: grants nothing.
+        pub const NONE: RoleRow = RoleRow {
+            perms: 0,
+            scopes: [Scope::Restricted; 20],
+        };
+    }
+
+    /// A user as a host hands it to a check when roles live in their own table: what the
+    /// crate's `Subject` holds (the user, the role's id, the groups).
+    #[derive(Clone, Copy)]
+    pub struct Member<'g> {
+        pub id: u64,
+        pub role: u32,
+        pub groups: &'g [u64],
+    }
+
+    /// May `member` do `perm` on `conv`? Its role's row found by id in `roles` (indexed by id,
+    /// as ids are handed out in sequence), then decided as [`allowed`] decides. Written out
+    /// again rather than shared with `allowed`, whose code must not move: sharing it changed
+    /// the instructions the compiler gave `allowed`.
+    #[inline]
+    pub fn allowed_by_role(
+        roles: &[RoleRow],
+        member: &Member<'_>,
+        perm: Perm,
+        conv: &Conv<'_>,
+    ) -> bool {
+        let Some(role) = roles.get(member.role as usize) else {
+            return false;
+        };
+        if role.perms & (1 << perm as u32) == 0 {
+            return false;
+        }
+        match role.scopes[perm as usize] {
+            Scope::Global => true,
+            Scope::Group => {
+                conv.assignee == Some(member.id)
+                    || conv.group.is_some_and(|g| member.groups.contains(&g))
+                    || conv.participants.contains(&member.id)
+            }
+            Scope::Restricted => {
+                conv.assignee == Some(member.id) || conv.participants.contains(&member.id)
             }
         }
     }
@@ -762,6 +819,47 @@ fn random_subjects<'g>(ids: &[RoleId], groups: &'g [GroupId]) -> Vec<Subject<'g>
         .collect()
 }
 
+/// The native baseline's role table for `policy`: a row for every id up to `last` (the last one
+/// handed out), each with the role's mask and scope bytes for the twenty built-in permissions.
+fn native_role_rows(policy: &Policy, last: RoleId) -> Vec<native::RoleRow> {
+    let scopes = [
+        (Scope::Global, native::Scope::Global),
+        (Scope::Group, native::Scope::Group),
+        (Scope::Restricted, native::Scope::Restricted),
+    ];
+    (0..=last.0)
+        .map(|id| {
+            let mut row = native::RoleRow::NONE;
+            let Some(role) = policy.role(RoleId(id)) else {
+                return row;
+            };
+            for bit in 0..20 {
+                let permission = Permissions::from_bits_retain(1 << bit);
+                let widest = scopes
+                    .iter()
+                    .find(|(scope, _)| role.permissions_at_least(*scope).contains(permission));
+                if let Some(&(_, scope)) = widest {
+                    row.perms |= 1 << bit;
+                    row.scopes[bit] = scope;
+                }
+            }
+            row
+        })
+        .collect()
+}
+
+/// The native baseline's users for `subjects`: the same user, role id and groups each.
+fn native_members<'g>(subjects: &[Subject<'_>], groups: &'g [u64]) -> Vec<native::Member<'g>> {
+    subjects
+        .iter()
+        .map(|subject| native::Member {
+            id: subject.user.0,
+            role: subject.role.0,
+            groups,
+        })
+        .collect()
+}
+
 /// `check` in a policy with 10 and with 10,000 custom roles: against the last-created role,
 /// and against a random role per call (cycling through 4,096 pre-drawn ones).
 fn bench_roles(c: &mut Criterion) {
@@ -866,6 +964,34 @@ fn bench_roles(c: &mut Criterion) {
                     black_box(&random[i]),
                     black_box(Permissions::VIEW_CONVERSATIONS),
                     black_box(&conversation),
+                )
+            });
+        });
+        // The baseline written as the crate works: roles in their own table, each user's
+        // row found by the role's id; the same users, role ids and groups as `random`.
+        let rows = native_role_rows(&policy, *ids.last().unwrap());
+        let members = native_members(&random, &native_groups);
+        // `grant` sets a scope: every custom role here views at Group, whatever it was cloned
+        // from, so this line's branches are as predictable as the per-user baseline's.
+        let view = native::Perm::ViewConversations as usize;
+        assert!(members
+            .iter()
+            .all(|m| rows[m.role as usize].scopes[view] == native::Scope::Group));
+        for (member, subject) in members.iter().zip(&random) {
+            assert_eq!(
+                native::allowed_by_role(&rows, member, native::Perm::ViewConversations, &conv),
+                policy.allows(subject, Permissions::VIEW_CONVERSATIONS, &conversation)
+            );
+        }
+        group.bench_function(BenchmarkId::new("native by role, random", count), |b| {
+            let mut i = 0_usize;
+            b.iter(|| {
+                i = (i + 1) & 4095;
+                native::allowed_by_role(
+                    black_box(&rows),
+                    black_box(&members[i]),
+                    black_box(native::Perm::ViewConversations),
+                    black_box(&conv),
                 )
             });
         });
@@ -1716,8 +1842,9 @@ fn main() {
 ///   the fastest of many is the undisturbed one.
 mod loops {
     use super::{
-        groups_of, native, policy_with_roles, random_subjects, roles_case, scope_cases,
-        BuiltInRole, GroupId, Permissions, Plan, Policy, RolesCase, Subject, UserId, ME,
+        groups_of, native, native_members, native_role_rows, policy_with_roles, random_subjects,
+        roles_case, scope_cases, BuiltInRole, GroupId, Permissions, Plan, Policy, RolesCase,
+        Subject, UserId, ME,
     };
     use std::hint::black_box;
     use std::time::Instant;
@@ -1857,6 +1984,8 @@ mod loops {
             let last = Subject::new(UserId(ME), *ids.last().unwrap_or(&builtin.role), &groups);
             let random = random_subjects(&ids, &groups);
             let resolved: Vec<_> = random.iter().map(|&s| policy.resolve(s)).collect();
+            let rows = native_role_rows(&policy, *ids.last().unwrap_or(&builtin.role));
+            let members = native_members(&random, &native_groups);
             let name = |what: &str| format!("roles/{what}/{count}");
             let ask = |subject: &Subject<'_>| {
                 policy.allows(
@@ -1874,7 +2003,7 @@ mod loops {
                     )
                     .is_allowed()
             };
-            let (mut i, mut j, mut k, mut l) = (0_usize, 0_usize, 0_usize, 0_usize);
+            let (mut i, mut j, mut k, mut l, mut m) = (0_usize, 0_usize, 0_usize, 0_usize, 0_usize);
             measure!(
                 mode,
                 (name("native, one user"), || native::allowed(
@@ -1886,6 +2015,15 @@ mod loops {
                     i = (i + 1) & 4095;
                     native::allowed(
                         black_box(&users[i]),
+                        black_box(native::Perm::ViewConversations),
+                        black_box(&conv),
+                    )
+                }),
+                (name("native by role, random"), || {
+                    m = (m + 1) & 4095;
+                    native::allowed_by_role(
+                        black_box(&rows),
+                        black_box(&members[m]),
                         black_box(native::Perm::ViewConversations),
                         black_box(&conv),
                     )

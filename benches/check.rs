@@ -120,23 +120,33 @@ mod native {
         pub participants: &'a [u64],
     }
 
+    /// The decision of both baselines, written once and expanded in each: a bitmask, a scope
+    /// byte, plain scans. A macro rather than a shared function, because the compiler gave the
+    /// per-user baseline different instructions when it called one (inlined or not), and that
+    /// baseline's code must not move.
+    macro_rules! decide {
+        ($id:expr, $perms:expr, $scopes:expr, $groups:expr, $perm:expr, $conv:expr) => {{
+            if $perms & (1 << $perm as u32) == 0 {
+                return false;
+            }
+            match $scopes[$perm as usize] {
+                Scope::Global => true,
+                Scope::Group => {
+                    $conv.assignee == Some($id)
+                        || $conv.group.is_some_and(|g| $groups.contains(&g))
+                        || $conv.participants.contains(&$id)
+                }
+                Scope::Restricted => {
+                    $conv.assignee == Some($id) || $conv.participants.contains(&$id)
+                }
+            }
+        }};
+    }
+
     /// May `user` do `perm` on `conv`? Bitmask, scope byte, plain scans.
     #[inline]
     pub fn allowed(user: &User, perm: Perm, conv: &Conv<'_>) -> bool {
-        if user.perms & (1 << perm as u32) == 0 {
-            return false;
-        }
-        match user.scopes[perm as usize] {
-            Scope::Global => true,
-            Scope::Group => {
-                conv.assignee == Some(user.id)
-                    || conv.group.is_some_and(|g| user.groups.contains(&g))
-                    || conv.participants.contains(&user.id)
-            }
-            Scope::Restricted => {
-                conv.assignee == Some(user.id) || conv.participants.contains(&user.id)
-            }
-        }
+        decide!(user.id, user.perms, user.scopes, user.groups, perm, conv)
     }
 
     /// What a host keeps per role when it keeps roles apart from users: the same bitmask and
@@ -165,9 +175,7 @@ mod native {
     }
 
     /// May `member` do `perm` on `conv`? Its role's row found by id in `roles` (indexed by id,
-    /// as ids are handed out in sequence), then decided as [`allowed`] decides. Written out
-    /// again rather than shared with `allowed`, whose code must not move: sharing it changed
-    /// the instructions the compiler gave `allowed`.
+    /// as ids are handed out in sequence), then decided as [`allowed`] decides.
     #[inline]
     pub fn allowed_by_role(
         roles: &[RoleRow],
@@ -178,20 +186,14 @@ mod native {
         let Some(role) = roles.get(member.role as usize) else {
             return false;
         };
-        if role.perms & (1 << perm as u32) == 0 {
-            return false;
-        }
-        match role.scopes[perm as usize] {
-            Scope::Global => true,
-            Scope::Group => {
-                conv.assignee == Some(member.id)
-                    || conv.group.is_some_and(|g| member.groups.contains(&g))
-                    || conv.participants.contains(&member.id)
-            }
-            Scope::Restricted => {
-                conv.assignee == Some(member.id) || conv.participants.contains(&member.id)
-            }
-        }
+        decide!(
+            member.id,
+            role.perms,
+            role.scopes,
+            member.groups,
+            perm,
+            conv
+        )
     }
 
     /// The host's own inbox filter.

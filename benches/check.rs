@@ -824,25 +824,21 @@ fn random_subjects<'g>(ids: &[RoleId], groups: &'g [GroupId]) -> Vec<Subject<'g>
 /// The native baseline's role table for `policy`: a row for every id up to `last` (the last one
 /// handed out), each with the role's mask and scope bytes for the twenty built-in permissions.
 fn native_role_rows(policy: &Policy, last: RoleId) -> Vec<native::RoleRow> {
-    let scopes = [
-        (Scope::Global, native::Scope::Global),
-        (Scope::Group, native::Scope::Group),
-        (Scope::Restricted, native::Scope::Restricted),
-    ];
     (0..=last.0)
         .map(|id| {
             let mut row = native::RoleRow::NONE;
             let Some(role) = policy.role(RoleId(id)) else {
                 return row;
             };
-            for bit in 0..20 {
-                let permission = Permissions::from_bits_retain(1 << bit);
-                let widest = scopes
-                    .iter()
-                    .find(|(scope, _)| role.permissions_at_least(*scope).contains(permission));
-                if let Some(&(_, scope)) = widest {
+            for (permission, scope) in role.grants() {
+                let bit = permission.bits().trailing_zeros() as usize;
+                if bit < 20 {
                     row.perms |= 1 << bit;
-                    row.scopes[bit] = scope;
+                    row.scopes[bit] = match scope {
+                        Scope::Global => native::Scope::Global,
+                        Scope::Group => native::Scope::Group,
+                        Scope::Restricted => native::Scope::Restricted,
+                    };
                 }
             }
             row
